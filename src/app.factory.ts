@@ -1,0 +1,36 @@
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { AppConfig } from './infra/config/app-config';
+import { HttpErrorFilter } from './infra/errors/http-error.filter';
+import { configureHttp, createFastifyAdapter } from './infra/http/http-setup';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the whole application (not yet listening), as `main.ts` and the e2e suites use it. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(), {
+    bodyParser: false,
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
+  });
+  const routes = configureHttp(app.getHttpAdapter().getInstance());
+  app.useGlobalFilters(new HttpErrorFilter((url) => routes.allowedMethods(url)));
+  setupSwagger(app);
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** REST docs at /docs; Swagger UI's assets are served by the app itself (works offline). */
+function setupSwagger(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Flash-sale ordering API')
+      .setDescription('The 2015 Eleme hackathon contract. Send the token from /login as `?access_token=` or the `Access-Token` header.')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'Access-Token' }, 'access_token')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+}

@@ -1,0 +1,177 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../infra/config/app-config';
+import { PROJECT_ROOT } from '../infra/config/load-config';
+import { dataSourceOptions } from '../infra/database/data-source-options';
+import { createRedisClient } from '../infra/redis/redis.module';
+import { RedisKeys } from '../infra/redis/redis-keys';
+import { DEFAULT_COST, hashPassword } from '../modules/auth/password-hasher';
+import { buildOrderState } from '../modules/stock/order-state.builder';
+import { DatasetSpec, PlainUser, generateFoods, generateUsers, newDatasetVersion } from './dataset-generator';
+import { migrate } from './migrate';
+import { UsageError, runCli } from './run-cli';
+
+const USAGE = `Usage: npm run data -- <command> [options]
+
+Commands:
+  generate   Replace the dataset: new users and foods; clears orders, votes, carts and Redis state.
+  ensure     Generate only if no dataset is loaded yet (what npm start does).
+  status     Print the loaded dataset.
+
+Options (generate, ensure):
+  --users N         users, root/toor included (default 10000)
+  --foods N         foods (default 100)
+  --stock N         initial stock of each food (default 1000)
+  --hash-cost N     scrypt cost as a power of two, 2^N (default ${Math.log2(DEFAULT_COST.N)}, production grade,
+                    ~40 ms a hash). Use a tiny cost such as 4 ONLY for load-test datasets, so that
+                    benchmarks measure the service rather than the password hash.
+  --credentials F   also write the users' plain credentials as id,name,password CSV to F
+                    (ensure: default .data/credentials.csv). The database never holds them.
+  -h, --help        this text`;
+
+interface Options extends DatasetSpec {
+  hashCost: number;
+  credentials?: string;
+}
+
+function parseOptions(argv: string[]): { command: string; options: Options } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        users: { type: 'string' },
+        foods: { type: 'string' },
+        stock: { type: 'string' },
+        'hash-cost': { type: 'string' },
+        credentials: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) throw new UsageError(USAGE);
+  if (!['generate', 'ensure', 'status'].includes(command) || positionals.length > 1) {
+    throw new UsageError(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+  }
+  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"\n\n${USAGE}`);
+    return n;
+  };
+  return {
+    command,
+    options: {
+      users: int('users', values.users, 10_000, 1, 10_000_000),
+      foods: int('foods', values.foods, 100, 1, 100_000),
+      stock: int('stock', values.stock, 1000, 0, 1_000_000_000),
+      hashCost: int('hash-cost', values['hash-cost'], Math.log2(DEFAULT_COST.N), 1, 20),
+      credentials: values.credentials ?? (command === 'ensure' ? join(PROJECT_ROOT, '.data', 'credentials.csv') : undefined),
+    },
+  };
+}
+
+async function hashAll(users: PlainUser[], hashCost: number, log: (line: string) => void): Promise<string[]> {
+  const cost = { ...DEFAULT_COST, N: 2 ** hashCost };
+  const hashes = new Array<string>(users.length);
+  let next = 0;
+  let done = 0;
+  let lastReport = Date.now();
+  // scrypt runs on libuv's thread pool (4 threads): keep it busy, not flooded.
+  const worker = async (): Promise<void> => {
+    while (next < users.length) {
+      const i = next++;
+      hashes[i] = await hashPassword(users[i].password, cost);
+      done++;
+      if (Date.now() - lastReport > 2000) {
+        lastReport = Date.now();
+        log(`[data] hashed ${done}/${users.length} passwords`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return hashes;
+}
+
+async function insertChunked(db: DataSource, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+  const CHUNK = 2000;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const placeholders = chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+    await db.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders}`, chunk.flat());
+  }
+}
+
+/** Deletes every key of the given prefixes (SCAN, not KEYS: never blocks Redis for long). */
+async function clearRedis(redis: Redis): Promise<number> {
+  let removed = 0;
+  for (const prefix of RedisKeys.resettablePrefixes) {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = nextCursor;
+      if (keys.length > 0) removed += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+  return removed;
+}
+
+async function generate(db: DataSource, redis: Redis, options: Options, log: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  log(`[data] generating ${options.users} users, ${options.foods} foods with stock ${options.stock}, scrypt cost 2^${options.hashCost}`);
+  const users = generateUsers(options.users);
+  const foods = generateFoods(options.foods, options.stock);
+  const hashes = await hashAll(users, options.hashCost, log);
+  const version = newDatasetVersion();
+
+  // Redis first, so no node keeps selling against the old stock while MySQL is rewritten.
+  log(`[data] cleared ${await clearRedis(redis)} Redis keys`);
+  for (const table of ['`order`', 'vote_count', 'food', '`user`', 'dataset']) await db.query(`TRUNCATE TABLE ${table}`);
+  await insertChunked(db, '`user`', ['id', 'name', 'password_hash'], users.map((u, i) => [u.id, u.name, hashes[i]]));
+  await insertChunked(db, 'food', ['id', 'price', 'stock'], foods.map((f) => [f.id, f.price, f.stock]));
+  // Written last: running nodes reload when they see the new version.
+  await db.query('INSERT INTO dataset (id, version, users, foods) VALUES (1, ?, ?, ?)', [version, users.length, foods.length]);
+  await buildOrderState(db, redis, version);
+
+  if (options.credentials) {
+    mkdirSync(dirname(options.credentials), { recursive: true });
+    writeFileSync(options.credentials, `id,name,password\n${users.map((u) => `${u.id},${u.name},${u.password}`).join('\n')}\n`, { mode: 0o600 });
+    log(`[data] wrote credentials to ${options.credentials}`);
+  }
+  log(`[data] dataset ${version} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s; running nodes pick it up within a second`);
+}
+
+async function currentDataset(db: DataSource): Promise<{ version: string; users: number; foods: number } | undefined> {
+  const rows: { version: string; users: number; foods: number }[] = await db.query('SELECT version, users, foods FROM dataset WHERE id = 1');
+  return rows[0];
+}
+
+export async function dataCommand(config: AppConfig, argv: string[], log: (line: string) => void = console.log): Promise<void> {
+  const { command, options } = parseOptions(argv);
+  await migrate(config, log);
+  const db = await new DataSource(dataSourceOptions(config)).initialize();
+  const redis = createRedisClient(config, 'data-cli');
+  try {
+    const existing = await currentDataset(db);
+    if (command === 'status') {
+      log(existing ? `[data] dataset ${existing.version}: ${existing.users} users, ${existing.foods} foods` : '[data] no dataset loaded');
+    } else if (command === 'ensure' && existing) {
+      log(`[data] dataset ${existing.version} already loaded (${existing.users} users, ${existing.foods} foods)`);
+    } else {
+      await generate(db, redis, options, log);
+    }
+  } finally {
+    await db.destroy();
+    redis.disconnect();
+  }
+}
+
+if (require.main === module) runCli((config) => dataCommand(config, process.argv.slice(2)));

@@ -1,0 +1,111 @@
+import 'reflect-metadata';
+import { Type, plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Every setting the service reads, validated once at boot. Names follow the 2015 contest
+ * (APP_*, DB_*, REDIS_*); the rest are this project's own and listed in `.env.example`.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString() @IsNotEmpty()
+  APP_HOST = '0.0.0.0';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  APP_PORT = 8080;
+
+  /** Worker processes per node; each worker is a full cluster member with its own identity. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(256)
+  WORKERS = availableParallelism();
+
+  @IsString() @IsNotEmpty()
+  DB_HOST = '127.0.0.1';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  DB_PORT = 3306;
+
+  @IsString() @IsNotEmpty()
+  DB_NAME = 'eleme';
+
+  @IsString() @IsNotEmpty()
+  DB_USER = 'eleme';
+
+  @IsString()
+  DB_PASS = 'eleme';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE = 8;
+
+  @IsString() @IsNotEmpty()
+  REDIS_HOST = '127.0.0.1';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  REDIS_PORT = 6379;
+
+  /** Logical Redis database; e2e suites use their own so they can run beside a dev server. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(15)
+  REDIS_DB = 0;
+
+  /** HMAC key for access tokens and cart ids. Required in production; see `validate`. */
+  @IsOptional() @IsString() @MinLength(16)
+  TOKEN_SECRET?: string;
+
+  /** How often each node refreshes its `GET /foods` snapshot from Redis. */
+  @Type(() => Number) @IsInt() @Min(50) @Max(10_000)
+  FOODS_REFRESH_MS = 250;
+
+  /** How often each node checks whether `npm run data -- generate` replaced the dataset. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  DATASET_POLL_MS = 1000;
+
+  /** Upper bound on rows in one group commit. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  COMMIT_BATCH_MAX = 500;
+
+  /** Carts live in Redis this long after their last change. */
+  @Type(() => Number) @IsInt() @Min(60) @Max(30 * 86_400)
+  CART_TTL_S = 86_400;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** The key actually used for signing: TOKEN_SECRET, or a fixed development key outside production. */
+  get tokenSecret(): string {
+    return this.TOKEN_SECRET ?? 'development-only-token-secret-change-me';
+  }
+}
+
+export class ConfigError extends Error {}
+
+/** Builds and validates the configuration from a flat string map (process.env merged with .env). */
+export function validateConfig(raw: Record<string, string | undefined>): AppConfig {
+  const known = new Set(Object.keys(new AppConfig()).concat('TOKEN_SECRET'));
+  const picked: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    // An empty value means "unset", as in most .env conventions.
+    if (known.has(key) && value !== undefined && value !== '') picked[key] = value;
+  }
+  const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: true });
+  const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+  if (config.NODE_ENV === 'production' && !config.TOKEN_SECRET) {
+    messages.push('TOKEN_SECRET must be set (at least 16 characters) when NODE_ENV=production');
+  }
+  if (messages.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${messages.join('\n  - ')}`);
+  }
+  return config;
+}

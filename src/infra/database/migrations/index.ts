@@ -1,0 +1,4 @@
+import { InitialSchema1763700000000 } from './1763700000000-initial-schema';
+
+/** Every migration, oldest first. Listed explicitly so the build needs no glob at run time. */
+export const MIGRATIONS = [InitialSchema1763700000000];

@@ -1,0 +1,29 @@
+--! keys: 1
+-- Adds ARGV[2] (may be negative) of food ARGV[1] to the cart at KEYS[1], refusing (0) when the
+-- cart would then hold more than ARGV[3] items in total; a refused change leaves the cart as it
+-- was. The cart is "foodId:count,..." in the order foods first entered it. ARGV[4]: TTL seconds.
+local food, delta, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local cart = redis.call('GET', KEYS[1]) or ''
+local out, total, seen = {}, 0, false
+for id, n in string.gmatch(cart, '(%d+):(%d+)') do
+  n = tonumber(n)
+  if id == food then
+    n = n + delta
+    seen = true
+  end
+  if n > 0 then
+    out[#out + 1] = id .. ':' .. n
+    total = total + n
+  end
+end
+if not seen and delta > 0 then
+  out[#out + 1] = food .. ':' .. delta
+  total = total + delta
+end
+if total > limit then return 0 end
+if #out == 0 then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], table.concat(out, ','), 'EX', ARGV[4])
+end
+return 1

@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
+import { createApp } from './app.factory';
+import { AppConfig, ConfigError } from './infra/config/app-config';
+import { loadConfig } from './infra/config/load-config';
+
+const logger = new Logger('Main');
+
+async function serveWorker(config: AppConfig): Promise<void> {
+  const app = await createApp(config);
+  await app.listen(config.APP_PORT, config.APP_HOST);
+  if (!cluster.isWorker) printUrls(config);
+}
+
+/**
+ * One worker per core, each a full, independent node. The OS spreads connections over the workers
+ * (SCHED_NONE): with round-robin the primary would accept every connection itself, a bottleneck
+ * for clients that open one connection per request.
+ */
+function runPrimary(config: AppConfig): void {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  let stopping = false;
+  let listening = 0;
+  const fork = (): void => void cluster.fork();
+  for (let i = 0; i < config.WORKERS; i++) fork();
+
+  cluster.on('listening', () => {
+    if (++listening === config.WORKERS) printUrls(config);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.error(`Worker ${worker.process.pid} died (${signal ?? code}); starting another`);
+    setTimeout(fork, 500);
+  });
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    const check = setInterval(() => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        clearInterval(check);
+        process.exit(0);
+      }
+    }, 50);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function printUrls(config: AppConfig): void {
+  const host = config.APP_HOST === '0.0.0.0' || config.APP_HOST === '::' ? '127.0.0.1' : config.APP_HOST;
+  const base = `http://${host}:${config.APP_PORT}`;
+  logger.log(`Serving with ${config.WORKERS} worker(s): REST ${base}/  docs ${base}/docs  health ${base}/health/ready`);
+}
+
+function main(): void {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  if (cluster.isPrimary && config.WORKERS > 1) return runPrimary(config);
+  serveWorker(config).catch((error: Error) => {
+    logger.error(`Start-up failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  });
+}
+
+main();

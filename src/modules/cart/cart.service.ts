@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig } from '../../infra/config/app-config';
+import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
+import { ErrorCode } from '../../infra/errors/error-codes';
+import { REDIS } from '../../infra/redis/redis.constants';
+import { RedisKeys } from '../../infra/redis/redis-keys';
+import { runScript } from '../../infra/redis/redis-scripts';
+import { FoodCatalog } from '../stock/food-catalog.service';
+import { CartIds } from './cart-ids.service';
+
+/** The contest's rule: at most three items in a cart, counting every unit. */
+export const CART_ITEM_LIMIT = 3;
+
+@Injectable()
+export class CartService {
+  constructor(
+    private readonly ids: CartIds,
+    private readonly foods: FoodCatalog,
+    private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** A new, empty cart. It exists from its id alone: nothing is stored until it is filled. */
+  create(userId: number): string {
+    return this.ids.issue(userId);
+  }
+
+  /** The Redis key of a cart the user owns; CART_NOT_FOUND or NOT_AUTHORIZED_TO_ACCESS_CART otherwise. */
+  keyOfOwned(userId: number, cartId: string): string {
+    const owner = this.ids.open(cartId);
+    if (owner === undefined) throw DomainError.of(ErrorCode.CART_NOT_FOUND);
+    if (owner !== userId) throw DomainError.of(ErrorCode.NOT_AUTHORIZED_TO_ACCESS_CART);
+    return RedisKeys.cart(cartId);
+  }
+
+  /** Checks in the contract's order: cart exists, cart owned, food exists, limit. */
+  async addItem(userId: number, cartId: string, foodId: number, count: number): Promise<void> {
+    const key = this.keyOfOwned(userId, cartId);
+    if (!this.foods.find(foodId)) throw DomainError.of(ErrorCode.FOOD_NOT_FOUND);
+    if (count === 0) return;
+    let accepted: number;
+    try {
+      accepted = await runScript<number>(this.redis, 'cart-patch', [key], [foodId, count, CART_ITEM_LIMIT, this.config.CART_TTL_S]);
+    } catch (err) {
+      throw new ServiceUnavailableError(err);
+    }
+    if (accepted !== 1) throw DomainError.of(ErrorCode.FOOD_OUT_OF_LIMIT);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { CartModule } from '../cart/cart.module';
+import { StockModule } from '../stock/stock.module';
+import { OrderCommitter } from './order-committer.service';
+import { OrderController } from './order.controller';
+import { OrderRepository } from './order.repository';
+import { OrderService } from './order.service';
+
+@Module({
+  imports: [AuthModule, CartModule, StockModule],
+  controllers: [OrderController],
+  providers: [OrderService, OrderRepository, OrderCommitter],
+})
+export class OrderModule {}

@@ -1,0 +1,78 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
+import { ErrorCode } from '../../infra/errors/error-codes';
+import { CartService } from '../cart/cart.service';
+import { parseCart } from '../stock/cart-items';
+import { FoodCatalog } from '../stock/food-catalog.service';
+import { Reservation, StockService } from '../stock/stock.service';
+import { OrderCommitter } from './order-committer.service';
+import { newOrderId } from './order-id';
+import { OrderRepository, OrderRow, isDuplicateUserOrder } from './order.repository';
+
+@Injectable()
+export class OrderService {
+  private readonly logger = new Logger(OrderService.name);
+
+  constructor(
+    private readonly carts: CartService,
+    private readonly stock: StockService,
+    private readonly foods: FoodCatalog,
+    private readonly committer: OrderCommitter,
+    private readonly repository: OrderRepository,
+  ) {}
+
+  /**
+   * Reserve in Redis (one round trip: stock and the one-order marker together), then commit to
+   * MySQL (group commit) and only then acknowledge. A failed commit gives the stock back.
+   */
+  async place(userId: number, cartId: string): Promise<string> {
+    const cartKey = this.carts.keyOfOwned(userId, cartId);
+    const reservation = await this.stock.reserve(userId, newOrderId(), cartKey);
+    const items = parseCart(reservation.cart);
+    const total = items.reduce((sum, item) => sum + (this.foods.find(item.food_id)?.price ?? 0) * item.count, 0);
+    try {
+      await this.committer.commit({ id: reservation.orderId, userId, items, total });
+    } catch (error) {
+      await this.recover(reservation, error);
+    }
+    return reservation.orderId;
+  }
+
+  async listOwn(userId: number): Promise<OrderRow[]> {
+    return this.read(() => this.repository.findByUser(userId));
+  }
+
+  async listAll(): Promise<OrderRow[]> {
+    return this.read(() => this.repository.findAll());
+  }
+
+  /** Decides what a failed commit means; returns only if the order did commit after all. */
+  private async recover(reservation: Reservation, error: unknown): Promise<void> {
+    if (isDuplicateUserOrder(error)) {
+      // MySQL already holds an order of this user that Redis did not know of (Redis lost state).
+      await this.stock.release(reservation, true).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
+      throw DomainError.of(ErrorCode.ORDER_OUT_OF_LIMIT);
+    }
+    let committed: boolean;
+    try {
+      // The connection may have died after MySQL committed: ask before giving stock back.
+      committed = await this.repository.exists(reservation.orderId);
+    } catch {
+      // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
+      // acknowledged. Logged so an operator can reconcile.
+      this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
+      throw new ServiceUnavailableError(error);
+    }
+    if (committed) return;
+    await this.stock.release(reservation, false).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
+    throw new ServiceUnavailableError(error);
+  }
+
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      throw new ServiceUnavailableError(error);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../infra/config/app-config';
+import { DatasetService } from '../../infra/dataset/dataset.service';
+import { REDIS } from '../../infra/redis/redis.constants';
+import { RedisKeys } from '../../infra/redis/redis-keys';
+import { OrderStateBuilder } from './order-state.builder';
+
+export interface Food {
+  readonly id: number;
+  readonly price: number;
+  /** Initial stock, from MySQL. */
+  readonly stock: number;
+}
+
+/**
+ * Foods held in memory, and the `GET /foods` body as a ready JSON string refreshed in the
+ * background from the stock pool in Redis: serving the list costs no round trip and no
+ * serialisation. The refresh also notices a Redis that lost its ordering state and rebuilds it.
+ */
+@Injectable()
+export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FoodCatalog.name);
+  private foods = new Map<number, Food>();
+  private ordered: Food[] = [];
+  private snapshot = '[]';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+    private readonly dataset: DatasetService,
+    private readonly stateBuilder: OrderStateBuilder,
+  ) {
+    dataset.register('foods', async ({ version }) => {
+      await this.load();
+      await this.stateBuilder.ensure(version);
+      await this.refresh();
+    });
+  }
+
+  find(id: number): Food | undefined {
+    return this.foods.get(id);
+  }
+
+  /** `GET /foods`: every food by id with what is left across the cluster. */
+  get json(): string {
+    return this.snapshot;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.refresh().catch((err: Error) => this.logger.warn(`Stock refresh failed: ${err.message}`)), this.config.FOODS_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private async load(): Promise<void> {
+    const rows: { id: number; price: number; stock: number }[] = await this.db.query('SELECT id, price, stock FROM food ORDER BY id');
+    const ordered = rows.map((r) => ({ id: Number(r.id), price: Number(r.price), stock: Number(r.stock) }));
+    this.ordered = ordered;
+    this.foods = new Map(ordered.map((f) => [f.id, f]));
+  }
+
+  private async refresh(): Promise<void> {
+    const version = this.dataset.current?.version;
+    if (version === undefined && this.ordered.length === 0) return;
+    const [[, built], [, pool]] = (await this.redis
+      .multi()
+      .get(RedisKeys.orderDataset)
+      .hgetall(RedisKeys.stockPool)
+      .exec()) as [[Error | null, string | null], [Error | null, Record<string, string>]];
+    if (version !== undefined && built !== version) {
+      // Redis lost the ordering state (flushed, or restarted without persistence): rebuild it.
+      this.logger.warn('Ordering state missing in Redis; rebuilding it from MySQL');
+      await this.stateBuilder.ensure(version);
+      return;
+    }
+    this.snapshot = JSON.stringify(this.ordered.map((f) => ({ id: f.id, price: f.price, stock: Math.max(0, Number(pool[f.id] ?? 0)) })));
+  }
+}
