@@ -1,10 +1,8 @@
-import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay, { HTTPMethod, HTTPVersion } from 'find-my-way';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-codes';
-import { sendHttpError } from '../errors/http-error.filter';
 
 /** The contract's body limit: larger bodies get 413 and are read no further. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -23,12 +21,11 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /**
  * Fastify-level behaviour Nest does not configure: one JSON parser for every content type (contest
- * clients send `{}` with and without a JSON content type), 405 for a wrong method on a known path,
- * and the same JSON errors for failures that happen before a controller runs. Call before routes
- * are registered (before `app.init()`).
+ * clients send `{}` with and without a JSON content type) and the route table that tells 405 from
+ * 404. Errors raised before a controller runs (parsing, body limit) reach the global filter through
+ * Nest's own fastify error handler. Call before routes are registered (before `app.init()`).
  */
 export function configureHttp(fastify: FastifyInstance): RouteTable {
-  const logger = new Logger('Http');
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
 
   fastify.removeAllContentTypeParsers();
@@ -47,7 +44,6 @@ export function configureHttp(fastify: FastifyInstance): RouteTable {
     }
   });
 
-  fastify.setErrorHandler((error, _request, reply) => sendHttpError(reply, error, logger));
   return {
     allowedMethods(url: string): string[] {
       const path = url.split('?', 1)[0];
