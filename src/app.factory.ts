@@ -18,7 +18,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const routes = configureHttp(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new HttpErrorFilter((url) => routes.allowedMethods(url)));
   setupSwagger(app);
-  app.enableShutdownHooks();
+  // After a clean shutdown exit 0 (Nest would otherwise re-raise the signal and die of it, which
+  // supervisors and `docker stop` report as a failure); a failed shutdown exits 1.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }
 

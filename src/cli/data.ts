@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../infra/config/app-config';
 import { PROJECT_ROOT } from '../infra/config/load-config';
 import { dataSourceOptions } from '../infra/database/data-source-options';
-import { createRedisClient } from '../infra/redis/redis.module';
+import { connectRedis } from '../infra/redis/redis.module';
 import { RedisKeys } from '../infra/redis/redis-keys';
 import { DEFAULT_COST, hashPassword } from '../modules/auth/password-hasher';
 import { buildOrderState } from '../modules/stock/order-state.builder';
@@ -134,7 +134,7 @@ async function generate(db: DataSource, redis: Redis, options: Options, log: (li
 
   // Redis first, so no node keeps selling against the old stock while MySQL is rewritten.
   log(`[data] cleared ${await clearRedis(redis)} Redis keys`);
-  for (const table of ['`order`', 'vote_count', 'food', '`user`', 'dataset']) await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of ['`order`', 'order_void', 'vote_count', 'food', '`user`', 'dataset']) await db.query(`TRUNCATE TABLE ${table}`);
   await insertChunked(db, '`user`', ['id', 'name', 'password_hash'], users.map((u, i) => [u.id, u.name, hashes[i]]));
   await insertChunked(db, 'food', ['id', 'price', 'stock'], foods.map((f) => [f.id, f.price, f.stock]));
   // Written last: running nodes reload when they see the new version.
@@ -158,7 +158,7 @@ export async function dataCommand(config: AppConfig, argv: string[], log: (line:
   const { command, options } = parseOptions(argv);
   await migrate(config, log);
   const db = await new DataSource(dataSourceOptions(config)).initialize();
-  const redis = createRedisClient(config, 'data-cli');
+  const redis = await connectRedis(config, 'data-cli');
   try {
     const existing = await currentDataset(db);
     if (command === 'status') {

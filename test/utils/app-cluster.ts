@@ -2,13 +2,18 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { request } from './http';
 
 const ROOT = join(__dirname, '..', '..');
+/**
+ * The compiled app the suites run: `dist/`, or `E2E_DIST` (relative to the project root), e.g. a
+ * copy of dist/ that a concurrent `nest build` (which empties dist/ first) cannot pull away mid-run.
+ */
+const DIST = resolve(ROOT, process.env.E2E_DIST ?? 'dist');
 const run = promisify(execFile);
 
 /**
@@ -51,7 +56,7 @@ export async function createTestEnv(name: string, redisDb: number, dataset: Data
 /** Replaces the suite's dataset (`npm run data -- generate`) and re-reads the credentials. */
 export async function generateDataset(testEnv: TestEnv, { users = 200, foods = 10, stock = 100 }: DatasetOptions = {}): Promise<void> {
   const credentials = join(tmpdir(), `eleme-${testEnv.name}-${process.pid}.csv`);
-  const args = ['dist/cli/data.js', 'generate', '--users', String(users), '--foods', String(foods), '--stock', String(stock), '--hash-cost', '4', '--credentials', credentials];
+  const args = [join(DIST, 'cli', 'data.js'), 'generate', '--users', String(users), '--foods', String(foods), '--stock', String(stock), '--hash-cost', '4', '--credentials', credentials];
   await run(process.execPath, args, { cwd: ROOT, env: testEnv.env });
   testEnv.users = readFileSync(credentials, 'utf8')
     .trim()
@@ -94,7 +99,7 @@ export interface NodeOptions {
 /** Starts `node dist/main.js` as a real process of the suite's environment. */
 export async function startNode(testEnv: TestEnv, options: NodeOptions = {}): Promise<AppNode> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
     cwd: ROOT,
     env: { ...testEnv.env, APP_HOST: '127.0.0.1', APP_PORT: String(port), WORKERS: String(options.workers ?? 1), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,11 @@ export interface RequestOptions {
   /** Open a new TCP connection for this request and close it after, like some contest clients. */
   newConnection?: boolean;
   timeoutMs?: number;
+  /**
+   * Content-Type sent with a body (default `application/json`, or `headers['content-type']`);
+   * `null` sends the body with no Content-Type header at all, as some contest clients do.
+   */
+  contentType?: string | null;
 }
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -31,7 +36,8 @@ export function request<T = any>(method: string, url: string, options: RequestOp
   let payload: string | undefined;
   if (options.body !== undefined) {
     payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
+    if (options.contentType === null) delete headers['content-type'];
+    else headers['content-type'] ??= options.contentType ?? 'application/json';
     headers['content-length'] = String(Buffer.byteLength(payload));
   }
   if (options.newConnection) headers.connection = 'close';
@@ -45,7 +51,13 @@ export function request<T = any>(method: string, url: string, options: RequestOp
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text === '' ? undefined : text;
-          if (text !== '' && /json/.test(res.headers['content-type'] ?? '')) body = JSON.parse(text);
+          if (text !== '' && /json/.test(res.headers['content-type'] ?? '')) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              // Not JSON after all: leave the raw text for the test to report.
+            }
+          }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text });
         });
         res.on('error', reject);

@@ -79,6 +79,39 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(60) @Max(30 * 86_400)
   CART_TTL_S = 86_400;
 
+  /**
+   * Stock lease TTL: a crashed node's unsold stock returns to the pool within about this long.
+   * Leases are renewed every third of it, so a node must stall that long to lose its lease.
+   */
+  @Type(() => Number) @IsInt() @Min(300) @Max(60_000)
+  LEASE_TTL_MS = 3000;
+
+  /** The contract's ticket period: the leader writes a new ticket this often. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
+  TICKET_INTERVAL_MS = 2000;
+
+  /** How long a replaced ticket stays accepted; 0 = valid exactly until replaced (the contract). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(3_600_000)
+  TICKET_GRACE_MS = 0;
+
+  /**
+   * Successful votes one ticket allows, cluster-wide. 10,000 per 2 s interval is far above what
+   * a person clicks yet caps a script that grabbed a ticket; every node must use the same value.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000_000)
+  TICKET_MAX_USES = 10_000;
+
+  /** Most names in one vote: bounds the work (and the Lua script) one request can cause. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  VOTE_MAX_USERNAMES = 100;
+
+  /**
+   * TTL of the leader lease. A crashed leader is replaced within about this long, so it should
+   * not exceed the ticket interval by much; it is renewed every third of it.
+   */
+  @Type(() => Number) @IsInt() @Min(300) @Max(60_000)
+  LEADER_LEASE_MS = 3000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

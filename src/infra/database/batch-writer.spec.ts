@@ -59,3 +59,12 @@ describe('BatchWriter', () => {
     expect(done).toBe(5);
   });
 });
+
+describe('BatchWriter per-item outcomes', () => {
+  it('rejects exactly the items a write reports as refused, resolves the rest', async () => {
+    const writer = new BatchWriter<number>(async (items) => items.map((n) => (n % 2 ? new Error(`odd ${n}`) : undefined)), { maxBatch: 10, concurrency: 1 });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => writer.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toEqual(new Error('odd 3'));
+  });
+});

@@ -12,10 +12,16 @@ export interface BatchWriterOptions {
 }
 
 /**
+ * What a write reports: nothing when every item was written, or per item (same order) an Error
+ * for the items it refused while writing the others.
+ */
+export type WriteOutcome = void | (Error | undefined)[];
+
+/**
  * Group commit: callers submit one item each and wait for it to be durable; items that arrive
  * while a write is in flight go together in the next one, so under load each commit (and its
- * fsync) carries many items, and under no load an item is written at once. If a batch fails,
- * its items are retried one by one so a single bad item (say, a duplicate key) fails alone.
+ * fsync) carries many items, and under no load an item is written at once. If a batch fails as a
+ * whole, its items are retried one by one so a single bad item (say, a duplicate key) fails alone.
  */
 export class BatchWriter<T> {
   private queue: Pending<T>[] = [];
@@ -23,7 +29,7 @@ export class BatchWriter<T> {
   private readonly idle: (() => void)[] = [];
 
   constructor(
-    private readonly write: (items: T[]) => Promise<void>,
+    private readonly write: (items: T[]) => Promise<WriteOutcome>,
     private readonly options: BatchWriterOptions,
   ) {}
 
@@ -60,8 +66,7 @@ export class BatchWriter<T> {
 
   private async commit(batch: Pending<T>[]): Promise<void> {
     try {
-      await this.write(batch.map((p) => p.item));
-      batch.forEach((p) => p.resolve());
+      settle(batch, await this.write(batch.map((p) => p.item)));
       return;
     } catch (error) {
       if (batch.length === 1) {
@@ -71,11 +76,18 @@ export class BatchWriter<T> {
     }
     for (const pending of batch) {
       try {
-        await this.write([pending.item]);
-        pending.resolve();
+        settle([pending], await this.write([pending.item]));
       } catch (error) {
         pending.reject(error);
       }
     }
   }
+}
+
+function settle<T>(batch: Pending<T>[], outcome: WriteOutcome): void {
+  batch.forEach((pending, i) => {
+    const error = outcome?.[i];
+    if (error) pending.reject(error);
+    else pending.resolve();
+  });
 }

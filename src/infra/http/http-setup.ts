@@ -1,11 +1,20 @@
+import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay, { HTTPMethod, HTTPVersion } from 'find-my-way';
+import type { IncomingMessage } from 'node:http';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-codes';
+import { sendHttpError } from '../errors/http-error.filter';
 
 /** The contract's body limit: larger bodies get 413 and are read no further. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * As long as any URL node accepts (its header limit is 16 KiB): an id of any length must reach its
+ * route and get the contract's answer (CART_NOT_FOUND), not the router's own 414.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({
@@ -15,15 +24,36 @@ export function createFastifyAdapter(): FastifyAdapter {
     return503OnClosing: true,
     keepAliveTimeout: 65_000,
     logger: false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    rewriteUrl: (req: IncomingMessage) => literalPercents(req.url ?? '/'),
   });
 }
 
 /**
+ * A path that is not valid percent-encoding makes the router fail before any route or hook runs,
+ * with Fastify's own error body (which echoes the URL, token included). Such a path is taken with
+ * its '%' as literal characters instead, so it reaches its route like any other unknown id (or the
+ * JSON 404). Paths that decode are left alone; most have no '%' at all.
+ */
+function literalPercents(url: string): string {
+  const end = url.indexOf('?');
+  const path = end < 0 ? url : url.slice(0, end);
+  if (!path.includes('%')) return url;
+  try {
+    decodeURIComponent(path);
+    return url;
+  } catch {
+    return path.replace(/%/g, '%25') + (end < 0 ? '' : url.slice(end));
+  }
+}
+
+/**
  * Fastify-level behaviour Nest does not configure: one JSON parser for every content type (contest
- * clients send `{}` with and without a JSON content type) and the route table that tells 405 from
- * 404. Errors raised before a controller runs (parsing, body limit) reach the global filter through
- * Nest's own fastify error handler. Call before routes are registered (before `app.init()`).
+ * clients send `{}` with and without a JSON content type), the route table that tells 405 from
+ * 404, and the JSON error handler for failures before a controller runs (parsing, body limit).
+ * Call before routes are registered (before `app.init()`): Nest registers its routes in a child
+ * context that keeps the error handler the root had at that moment; the handlers Nest and
+ * mercurius set on the root later (Fastify warns FSTWRN004 about that) never reach those routes.
  */
 export function configureHttp(fastify: FastifyInstance): RouteTable {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -36,7 +66,23 @@ export function configureHttp(fastify: FastifyInstance): RouteTable {
     parseJson(req, text, (err, parsed) => (err ? done(DomainError.of(ErrorCode.MALFORMED_JSON), undefined) : done(null, parsed)));
   });
 
-  const knownPaths = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: true, maxParamLength: 512 });
+  // Once the server is closing, every response says `Connection: close`: a keep-alive connection
+  // whose request was in flight at SIGTERM would otherwise stay open after its answer and hold the
+  // shutdown until the client or keepAliveTimeout (65 s) closes it.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
+  const logger = new Logger('HttpError');
+  fastify.setErrorHandler((error, _request, reply) => sendHttpError(reply, error, logger));
+
+  const knownPaths = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH });
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods.map((m) => m.toUpperCase() as HTTPMethod)) {

@@ -12,6 +12,43 @@ export const RedisKeys = {
   orderMarkers: 'ord:{o}:orders',
   /** String: the cart's items as "foodId:count,..." in first-entry order. */
   cart: (cartId: string): string => `ord:{o}:cart:${cartId}`,
+  /**
+   * Hash order id -> "userId|cart" of one node's orders taken in Redis but not yet known committed:
+   * what a dead node's orders held, for whoever reconciles them.
+   */
+  pendingOrders: (nodeId: string): string => `ord:{o}:pending:${nodeId}`,
+  /** Set of node ids that may have pending orders: where reconcilers look. */
+  pendingNodes: 'ord:{o}:pending-nodes',
+  /** Sorted set node id -> lease expiry (Redis time, ms): the nodes holding stock leases. */
+  stockLeases: 'ord:{o}:leases',
+  /** Hash of one node's stock lease: `l:<food>` units leased, `s:<food>` units sold from them. */
+  stockLease: (nodeId: string): string => `ord:{o}:lease:${nodeId}`,
+  /**
+   * Leader lease: "<nodeId>:<epoch>" with a TTL. Tagged `{v}` because the ticket rotation script
+   * reads it as its fence; `cluster:` so a dataset reset never deposes the leader.
+   */
+  leader: 'cluster:{v}:leader',
+  /** Incremented on every leader acquisition: the fencing epoch. */
+  leaderEpoch: 'cluster:{v}:epoch',
+  /** The ticket in force. No TTL: valid until the next rotation replaces it (no gap). */
+  ticket: 'vote:{v}:ticket',
+  /** Votes taken with the ticket in force. */
+  ticketUses: 'vote:{v}:uses',
+  /** The ticket just replaced and its uses, kept for TICKET_GRACE_MS (absent when the grace is 0). */
+  previousTicket: 'vote:{v}:ticket:prev',
+  previousTicketUses: 'vote:{v}:uses:prev',
+  /** Hash of the last rotation: epoch (fence), at (Redis TIME, ms), by (node id). */
+  ticketRotation: 'vote:{v}:rotation',
+  /** List of the last rotations as "at epoch nodeId", newest first (operations and tests). */
+  ticketRotationLog: 'vote:{v}:rotation-log',
+  /** Hash user id -> cached vote count (cache-aside over vote_count). */
+  voteCounts: 'vote:{v}:counts',
+  /** Hash user id -> version, bumped by every vote step; a cache fill needs it unchanged. */
+  voteVersions: 'vote:{v}:versions',
+  /** Hash user id -> votes between their Redis step and their cache update; a fill needs 0. */
+  votePending: 'vote:{v}:pending',
+  /** Hash vote token -> "<Redis ms>:<user ids>" of each vote between its Redis step and settling. */
+  voteInflight: 'vote:{v}:inflight',
   /** Prefixes `npm run data -- generate` clears. */
   resettablePrefixes: ['ord:', 'vote:'] as const,
 } as const;

@@ -4,27 +4,36 @@ import { join } from 'node:path';
 
 const SCRIPTS_DIR = join(__dirname, 'scripts');
 
+/** Key count each script declares on its first line: `--! keys: N` (exactly N) or `N+` (at least N). */
+const declaredKeys = new Map<string, { count: number; more: boolean }>();
+
 /**
- * Registers every `scripts/*.lua` on the client as a custom command. Each file declares its key
- * count on its first line as `--! keys: N`. ioredis sends EVALSHA and falls back to EVAL once when
- * the server does not know the script yet (after a restart or SCRIPT FLUSH).
+ * Registers every `scripts/*.lua` on the client as a custom command. ioredis sends EVALSHA and
+ * falls back to EVAL once when the server does not know the script yet (after a restart or
+ * SCRIPT FLUSH). Key counts are passed per call, so a script may take a variable number of keys.
  */
 export function defineScripts(redis: Redis): void {
   for (const file of readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith('.lua'))) {
     const lua = readFileSync(join(SCRIPTS_DIR, file), 'utf8');
-    const header = /^--! keys: (\d+)/.exec(lua);
-    if (!header) throw new Error(`${file}: first line must be "--! keys: N"`);
-    redis.defineCommand(commandName(file), { numberOfKeys: Number(header[1]), lua });
+    const header = /^--! keys: (\d+)(\+?)/.exec(lua);
+    if (!header) throw new Error(`${file}: first line must be "--! keys: N" or "--! keys: N+"`);
+    const name = file.replace(/\.lua$/, '');
+    declaredKeys.set(name, { count: Number(header[1]), more: header[2] === '+' });
+    redis.defineCommand(commandName(name), { lua });
   }
 }
 
 /** Runs a script registered by {@link defineScripts}; `name` is the file name without `.lua`. */
 export function runScript<T>(redis: Redis, name: string, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
+  const declared = declaredKeys.get(name);
   const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[commandName(name)];
-  if (typeof command !== 'function') throw new Error(`Redis script ${name} is not defined`);
-  return command.call(redis, ...keys, ...args);
+  if (!declared || typeof command !== 'function') throw new Error(`Redis script ${name} is not defined`);
+  if (keys.length < declared.count || (!declared.more && keys.length > declared.count)) {
+    throw new Error(`Redis script ${name} takes ${declared.count}${declared.more ? ' or more' : ''} keys, got ${keys.length}`);
+  }
+  return command.call(redis, keys.length, ...keys, ...args);
 }
 
-function commandName(file: string): string {
-  return `lua_${file.replace(/\.lua$/, '').replace(/[^a-z0-9]/gi, '_')}`;
+function commandName(name: string): string {
+  return `lua_${name.replace(/[^a-z0-9]/gi, '_')}`;
 }

@@ -10,19 +10,43 @@ export function createRedisClient(config: AppConfig, name = 'app'): Redis {
     port: config.REDIS_PORT,
     db: config.REDIS_DB,
     connectionName: `${name}:${process.pid}`,
-    // Fail a command after one reconnect attempt instead of queueing it for ~20: a request during
-    // an outage should get its 503 in milliseconds, not hang.
     maxRetriesPerRequest: 1,
+    // While disconnected, fail commands at once instead of queueing them: a request during an
+    // outage gets its 503 in milliseconds. Start-up work that runs before the first connect
+    // (dataset load, lease renewal) retries on its own timer.
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 100, 2000),
+    // Never re-send a command whose answer was lost with the connection: a script such as
+    // order-place or cart-patch would apply twice. The caller gets an error (503) instead.
+    autoResendUnfulfilledCommands: false,
     enableAutoPipelining: true,
   });
   defineScripts(redis);
   return redis;
 }
 
+/**
+ * A client that has connected (or given up waiting after `timeoutMs`): with the offline queue off,
+ * commands sent before the first connect would fail. A Redis that is down at boot does not stop
+ * the process; readiness stays false and the periodic jobs retry.
+ */
+export async function connectRedis(config: AppConfig, name = 'app', timeoutMs = 10_000): Promise<Redis> {
+  const redis = createRedisClient(config, name);
+  if (redis.status === 'ready') return redis;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return redis;
+}
+
 @Global()
 @Module({
-  providers: [{ provide: REDIS, inject: [AppConfig], useFactory: (config: AppConfig) => createRedisClient(config) }],
+  providers: [{ provide: REDIS, inject: [AppConfig], useFactory: (config: AppConfig) => connectRedis(config) }],
   exports: [REDIS],
 })
 export class RedisModule implements OnApplicationShutdown {

@@ -1,15 +1,21 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../infra/config/app-config';
-import { BatchWriter } from '../../infra/database/batch-writer';
+import { BatchWriter, WriteOutcome } from '../../infra/database/batch-writer';
+import { StockService } from '../stock/stock.service';
 import { OrderRepository, OrderRow } from './order.repository';
 
 /** Commits orders to MySQL in groups; an order is acknowledged only once its group is committed. */
 @Injectable()
 export class OrderCommitter implements OnApplicationShutdown {
+  private readonly logger = new Logger(OrderCommitter.name);
   private readonly writer: BatchWriter<OrderRow>;
 
-  constructor(repository: OrderRepository, config: AppConfig) {
-    this.writer = new BatchWriter((orders) => repository.insertMany(orders), { maxBatch: config.COMMIT_BATCH_MAX, concurrency: 2 });
+  constructor(
+    private readonly repository: OrderRepository,
+    private readonly stock: StockService,
+    config: AppConfig,
+  ) {
+    this.writer = new BatchWriter((orders) => this.write(orders), { maxBatch: config.COMMIT_BATCH_MAX, concurrency: 2 });
   }
 
   commit(order: OrderRow): Promise<void> {
@@ -19,5 +25,13 @@ export class OrderCommitter implements OnApplicationShutdown {
   /** On SIGTERM: the HTTP server has stopped taking requests; let the last groups commit. */
   async onApplicationShutdown(): Promise<void> {
     await this.writer.drain();
+  }
+
+  private async write(orders: OrderRow[]): Promise<WriteOutcome> {
+    const outcome = await this.repository.insertMany(orders);
+    const committed = orders.filter((_, i) => !outcome?.[i]).map((o) => o.id);
+    // Best effort: an entry left behind only costs a reconciler one look-up after this node stops.
+    await this.stock.settle(committed).catch((e: Error) => this.logger.warn(`Could not clear pending orders: ${e.message}`));
+    return outcome;
   }
 }

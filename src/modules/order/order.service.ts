@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
 import { CartService } from '../cart/cart.service';
@@ -7,7 +8,7 @@ import { FoodCatalog } from '../stock/food-catalog.service';
 import { Reservation, StockService } from '../stock/stock.service';
 import { OrderCommitter } from './order-committer.service';
 import { newOrderId } from './order-id';
-import { OrderRepository, OrderRow, isDuplicateUserOrder } from './order.repository';
+import { OrderRepository, OrderRow, OrderVoidedError, isDuplicateUserOrder } from './order.repository';
 
 @Injectable()
 export class OrderService {
@@ -48,23 +49,27 @@ export class OrderService {
 
   /** Decides what a failed commit means; returns only if the order did commit after all. */
   private async recover(reservation: Reservation, error: unknown): Promise<void> {
+    // A reconciler voided it (this node had stalled past its lease) and already gave the stock back.
+    if (error instanceof OrderVoidedError) throw new ServiceUnavailableError(error);
     if (isDuplicateUserOrder(error)) {
       // MySQL already holds an order of this user that Redis did not know of (Redis lost state).
-      await this.stock.release(reservation, true).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
+      await this.stock.release(reservation.orderId, true).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
       throw DomainError.of(ErrorCode.ORDER_OUT_OF_LIMIT);
     }
-    let committed: boolean;
+    let committed = false;
     try {
-      // The connection may have died after MySQL committed: ask before giving stock back.
-      committed = await this.repository.exists(reservation.orderId);
+      // The connection may have died after MySQL committed: unless the error proves the statement
+      // never ran (refused connection, an SQL error), ask before giving the stock back.
+      if (mayHaveCommitted(error)) committed = await this.repository.exists(reservation.orderId);
     } catch {
       // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
-      // acknowledged. Logged so an operator can reconcile.
+      // acknowledged and stays pending, so it is reconciled (committed or voided) once this node
+      // stops. Logged for the operator.
       this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
       throw new ServiceUnavailableError(error);
     }
     if (committed) return;
-    await this.stock.release(reservation, false).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
+    await this.stock.release(reservation.orderId, false).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
     throw new ServiceUnavailableError(error);
   }
 

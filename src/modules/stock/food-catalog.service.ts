@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infra/config/app-config';
+import { StockLeaseService } from '../../cluster/stock-lease/stock-lease.service';
 import { DatasetService } from '../../infra/dataset/dataset.service';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
@@ -16,8 +17,9 @@ export interface Food {
 
 /**
  * Foods held in memory, and the `GET /foods` body as a ready JSON string refreshed in the
- * background from the stock pool in Redis: serving the list costs no round trip and no
- * serialisation. The refresh also notices a Redis that lost its ordering state and rebuilds it.
+ * background from Redis (the pool plus the unsold part of every node's lease): serving the list
+ * costs no round trip and no serialisation. The refresh also notices a Redis that lost its
+ * ordering state and rebuilds it.
  */
 @Injectable()
 export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,6 +35,7 @@ export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly config: AppConfig,
     private readonly dataset: DatasetService,
     private readonly stateBuilder: OrderStateBuilder,
+    private readonly leases: StockLeaseService,
   ) {
     dataset.register('foods', async ({ version }) => {
       await this.load();
@@ -69,17 +72,13 @@ export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdow
   private async refresh(): Promise<void> {
     const version = this.dataset.current?.version;
     if (version === undefined && this.ordered.length === 0) return;
-    const [[, built], [, pool]] = (await this.redis
-      .multi()
-      .get(RedisKeys.orderDataset)
-      .hgetall(RedisKeys.stockPool)
-      .exec()) as [[Error | null, string | null], [Error | null, Record<string, string>]];
+    const [built, left] = await Promise.all([this.redis.get(RedisKeys.orderDataset), this.leases.available()]);
     if (version !== undefined && built !== version) {
       // Redis lost the ordering state (flushed, or restarted without persistence): rebuild it.
       this.logger.warn('Ordering state missing in Redis; rebuilding it from MySQL');
       await this.stateBuilder.ensure(version);
       return;
     }
-    this.snapshot = JSON.stringify(this.ordered.map((f) => ({ id: f.id, price: f.price, stock: Math.max(0, Number(pool[f.id] ?? 0)) })));
+    this.snapshot = JSON.stringify(this.ordered.map((f) => ({ id: f.id, price: f.price, stock: left.get(f.id) ?? 0 })));
   }
 }

@@ -23,7 +23,7 @@ export async function buildOrderState(db: DataSource, redis: Redis, version: str
   const args: (string | number)[] = [version, left.size];
   for (const [id, stock] of left) args.push(id, Math.max(0, stock));
   for (const order of orders) args.push(order.user_id, order.id);
-  const keys = [RedisKeys.orderDataset, RedisKeys.stockPool, RedisKeys.orderMarkers];
+  const keys = [RedisKeys.orderDataset, RedisKeys.stockPool, RedisKeys.orderMarkers, RedisKeys.stockLeases];
   return (await runScript<number>(redis, 'order-state-init', keys, args)) === 1;
 }
 

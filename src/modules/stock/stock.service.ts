@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { StockLeaseService } from '../../cluster/stock-lease/stock-lease.service';
 import { DatasetService } from '../../infra/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
+import { parseCart } from './cart-items';
 
 const REFUSALS: Readonly<Record<string, ErrorCode>> = {
   ORDER_OUT_OF_LIMIT: ErrorCode.ORDER_OUT_OF_LIMIT,
@@ -26,33 +28,71 @@ export class StockService {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly dataset: DatasetService,
+    private readonly leases: StockLeaseService,
   ) {}
 
   /**
-   * One Redis round trip: checks the user has not ordered, that every food in the cart has the
-   * stock, then takes it all and marks the user. Throws the contract's refusal otherwise.
+   * One Redis round trip in the common case: checks the user has not ordered and that every food
+   * in the cart is covered (this node's lease first, then the pool), then takes it all, records
+   * the sale against the lease and marks the user. Only when the pool is dry and other nodes hold
+   * leases does a second call let the script take their unsold units, so no unit is stranded.
+   * Throws the contract's refusal otherwise.
    */
   async reserve(userId: number, orderId: string, cartKey: string): Promise<Reservation> {
     const version = this.dataset.current?.version;
     if (version === undefined) throw new ServiceUnavailableError();
+    const keys = [RedisKeys.orderDataset, RedisKeys.stockPool, RedisKeys.orderMarkers, cartKey, this.leases.keys.registry, this.leases.keys.own, this.pendingKey, RedisKeys.pendingNodes];
+    const args = [version, userId, orderId, this.leases.id];
     let result: [string, string?];
     try {
-      result = await runScript(this.redis, 'order-place', [RedisKeys.orderDataset, RedisKeys.stockPool, RedisKeys.orderMarkers, cartKey], [version, userId, orderId]);
+      result = await runScript(this.redis, 'order-place', keys, args);
+      if (result[0] === 'RETRY_WITH_LEASES') result = await runScript(this.redis, 'order-place', [...keys, ...(await this.leases.allLeaseKeys())], args);
     } catch (err) {
       throw new ServiceUnavailableError(err);
     }
     const [status, cart] = result;
-    if (status === 'OK' && cart !== undefined) return { userId, orderId, cart };
+    if (status === 'OK' && cart !== undefined) {
+      for (const item of parseCart(cart)) this.leases.recordSale(item.food_id, item.count);
+      return { userId, orderId, cart };
+    }
     const refusal = REFUSALS[status];
-    // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it.
+    // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
+    // cannot come back from a call that passed every lease.
     throw refusal ? DomainError.of(refusal) : new ServiceUnavailableError(status);
   }
 
   /**
-   * Gives back what {@link reserve} took. `keepMarker` when MySQL turned out to hold another order
-   * of the user already (the user has ordered; only the stock returns). Safe to call twice.
+   * Gives back the stock of an order that will not commit, to the pool (wherever it came from: the
+   * total is what must be conserved). `keepMarker` when MySQL turned out to hold another order of
+   * the user. `nodeId` names the node that took it (another one when reconciling a dead node).
+   * Safe to call twice: returns false if the order was no longer pending.
    */
-  async release(reservation: Reservation, keepMarker: boolean): Promise<void> {
-    await runScript(this.redis, 'order-undo', [RedisKeys.stockPool, RedisKeys.orderMarkers], [reservation.userId, reservation.orderId, keepMarker ? '1' : '0', reservation.cart]);
+  async release(orderId: string, keepMarker: boolean, nodeId = this.leases.id): Promise<boolean> {
+    const keys = [RedisKeys.stockPool, RedisKeys.orderMarkers, RedisKeys.pendingOrders(nodeId)];
+    return (await runScript<number>(this.redis, 'order-release', keys, [orderId, keepMarker ? '1' : '0'])) === 1;
+  }
+
+  /** Orders known committed need no reconciling any more. */
+  async settle(orderIds: readonly string[], nodeId = this.leases.id): Promise<void> {
+    if (orderIds.length > 0) await this.redis.hdel(RedisKeys.pendingOrders(nodeId), ...orderIds);
+  }
+
+  /** Ids of the orders a node took in Redis without (yet) seeing them committed. */
+  async pendingOf(nodeId: string): Promise<string[]> {
+    return this.redis.hkeys(RedisKeys.pendingOrders(nodeId));
+  }
+
+  /** Nodes that may have pending orders. */
+  async nodesWithPending(): Promise<string[]> {
+    return this.redis.smembers(RedisKeys.pendingNodes);
+  }
+
+  /** Drops a node from {@link nodesWithPending} once it has none left (atomically checked). */
+  async forgetNode(nodeId: string): Promise<void> {
+    await runScript(this.redis, 'pending-forget', [RedisKeys.pendingNodes, RedisKeys.pendingOrders(nodeId)], [nodeId]);
+  }
+
+  private get pendingKey(): string {
+    return RedisKeys.pendingOrders(this.leases.id);
   }
 }

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { Metrics } from '../infra/metrics/metrics.service';
+import { LeaderLease } from './leader-lease.service';
+import { NodeIdentity } from './node-identity';
+import { StockLeaseService } from './stock-lease/stock-lease.service';
+
+/** Cluster membership: this node's identity, the leader lease and stock leases. Knows nothing of features. */
+@Module({
+  providers: [
+    {
+      provide: NodeIdentity,
+      inject: [Metrics],
+      useFactory: (metrics: Metrics) => {
+        const identity = NodeIdentity.create();
+        metrics.gauge('node.id', () => identity.id);
+        return identity;
+      },
+    },
+    LeaderLease,
+    StockLeaseService,
+  ],
+  exports: [NodeIdentity, LeaderLease, StockLeaseService],
+})
+export class ClusterModule {}

@@ -1,0 +1,40 @@
+interface DriverError {
+  code?: string;
+  errno?: number;
+  sqlState?: string;
+  driverError?: DriverError;
+}
+
+function driverErrorOf(error: unknown): DriverError {
+  const e = (error ?? {}) as DriverError;
+  // TypeORM's QueryFailedError copies the driver's fields; be safe with either shape.
+  return { ...e.driverError, ...e };
+}
+
+/** InnoDB rolled the statement back to break a deadlock or a lock wait: safe to run it again. */
+export function isRetryableLockError(error: unknown): boolean {
+  const { code } = driverErrorOf(error);
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/** Failures that happen before a statement reaches the server: nothing can have been written. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'POOL_CLOSED',
+  'POOL_ENQUEUELIMIT',
+]);
+
+/**
+ * Whether a failed write may still have committed. The server answered with an SQL error (it has
+ * an SQLSTATE): the statement was rolled back. The connection was refused: it never ran. Anything
+ * else (the connection died mid-statement, a timeout) leaves the outcome unknown.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  const { code, sqlState } = driverErrorOf(error);
+  if (typeof sqlState === 'string' && sqlState.length === 5) return false;
+  return !(code !== undefined && NOT_SENT.has(code));
+}

@@ -1,0 +1,61 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { StockLeaseService } from '../../cluster/stock-lease/stock-lease.service';
+import { AppConfig } from '../../infra/config/app-config';
+import { StockService } from '../stock/stock.service';
+import { OrderRepository } from './order.repository';
+
+/**
+ * Settles the orders a dead node left between taking stock in Redis and seeing its commit: each
+ * one either committed (kept) or is voided in MySQL, which fences a commit that might still come
+ * from a node that was only paused, and its stock goes back to sale with its user free to order.
+ * Every node sweeps; a node counts as dead once its stock lease expired (LEASE_TTL_MS), and every
+ * step is idempotent, so two nodes sweeping the same dead node do no harm.
+ */
+@Injectable()
+export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OrderReconciler.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping = false;
+
+  constructor(
+    private readonly stock: StockService,
+    private readonly repository: OrderRepository,
+    private readonly leases: StockLeaseService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), Math.max(250, Math.floor(this.config.LEASE_TTL_MS / 3)));
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const nodes = (await this.stock.nodesWithPending()).filter((id) => id !== this.leases.id);
+      if (nodes.length === 0) return;
+      const alive = await this.leases.alive(nodes);
+      for (const nodeId of nodes.filter((id) => !alive.has(id))) await this.reconcile(nodeId);
+    } catch (error) {
+      this.logger.warn(`Reconciling pending orders failed (retried shortly): ${(error as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async reconcile(nodeId: string): Promise<void> {
+    const pending = await this.stock.pendingOf(nodeId);
+    let voided = 0;
+    for (const orderId of pending) {
+      if (await this.repository.voidUnlessCommitted(orderId)) await this.stock.settle([orderId], nodeId);
+      else if (await this.stock.release(orderId, false, nodeId)) voided++;
+    }
+    await this.stock.forgetNode(nodeId);
+    if (pending.length > 0) this.logger.warn(`Reconciled ${pending.length} pending orders of ${nodeId}: ${voided} voided, their stock back on sale`);
+  }
+}

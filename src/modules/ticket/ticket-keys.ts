@@ -1,0 +1,13 @@
+import { RedisKeys } from '../../infra/redis/redis-keys';
+
+/**
+ * The keys a script needs to check a ticket and count a use, in the order the scripts take them:
+ * ticket, its uses, the previous ticket (grace), its uses. Exported for the vote step, which
+ * checks the ticket and takes a use in the same atomic script as its own work.
+ */
+export const TICKET_USE_KEYS: readonly string[] = [
+  RedisKeys.ticket,
+  RedisKeys.ticketUses,
+  RedisKeys.previousTicket,
+  RedisKeys.previousTicketUses,
+];

@@ -1,0 +1,42 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import { REDIS } from '../../infra/redis/redis.constants';
+import { RedisKeys } from '../../infra/redis/redis-keys';
+import { runScript } from '../../infra/redis/redis-scripts';
+import type { LeaderJob } from '../../scheduler/leader-job';
+import { ABANDONED_AFTER_MS } from './vote-ledger.service';
+
+/** Leader-only: ends the votes whose node died between their Redis step and settling (vote-cache-heal.lua). */
+@Injectable()
+export class VoteCacheHealJob implements LeaderJob {
+  readonly name = 'vote-cache-heal';
+  readonly retryMs = 5000;
+  private readonly logger = new Logger(VoteCacheHealJob.name);
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly metrics: Metrics,
+  ) {
+    metrics.declare('vote.cacheHealed');
+  }
+
+  async run(): Promise<number> {
+    const keys = [
+      RedisKeys.voteCounts,
+      RedisKeys.voteVersions,
+      RedisKeys.votePending,
+      RedisKeys.voteInflight,
+    ];
+    const healed = Number(
+      await runScript(this.redis, 'vote-cache-heal', keys, [ABANDONED_AFTER_MS]),
+    );
+    if (healed > 0) {
+      this.metrics.inc('vote.cacheHealed', healed);
+      this.logger.warn(
+        `Ended ${healed} abandoned vote(s); their users' counts are reloaded from MySQL on the next query`,
+      );
+    }
+    return ABANDONED_AFTER_MS / 6;
+  }
+}

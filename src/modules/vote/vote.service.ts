@@ -1,0 +1,78 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../infra/config/app-config';
+import { DatasetService } from '../../infra/dataset/dataset.service';
+import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
+import { ErrorCode } from '../../infra/errors/error-codes';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import { UserDirectory } from '../auth/user-directory.service';
+import { isPlausibleTicket } from '../ticket/ticket-value';
+import { VoteCommitter } from './vote-committer.service';
+import { checkUsernames } from './vote-input';
+import { VoteLedger } from './vote-ledger.service';
+
+@Injectable()
+export class VoteService {
+  private readonly logger = new Logger(VoteService.name);
+
+  constructor(
+    private readonly users: UserDirectory,
+    private readonly dataset: DatasetService,
+    private readonly ledger: VoteLedger,
+    private readonly committer: VoteCommitter,
+    private readonly metrics: Metrics,
+    private readonly config: AppConfig,
+  ) {
+    metrics.declare('vote.acknowledged', 'vote.refused', 'vote.failed');
+  }
+
+  /**
+   * Checks the input and the users (in memory), takes a ticket use (one Redis round trip),
+   * commits to MySQL (its share of a group commit), updates the cache, and only then returns.
+   * No lock: concurrent votes proceed in parallel. All or nothing: a refusal changes nothing, and
+   * a failed commit gives the use back.
+   */
+  async vote(usernames: readonly string[], ticket: string): Promise<void> {
+    let userIds: number[];
+    try {
+      userIds = this.resolveUsers(usernames);
+      if (!isPlausibleTicket(ticket)) throw DomainError.of(ErrorCode.TICKET_INVALID);
+    } catch (error) {
+      this.metrics.inc('vote.refused');
+      throw error;
+    }
+    const use = await this.ledger.take(ticket, userIds).catch((error: unknown) => {
+      this.metrics.inc(error instanceof ServiceUnavailableError ? 'vote.failed' : 'vote.refused');
+      throw error;
+    });
+    const outcome = await this.committer.commit(userIds);
+    try {
+      await this.ledger.settle(use, outcome);
+    } catch (error) {
+      // Redis failed after the commit: not acknowledged, since a cached count could now lag
+      // behind it. The vote stays in flight until the heal job ends it and drops those counts.
+      this.metrics.inc('vote.failed');
+      this.logger.error(
+        `Vote ${outcome.status} in MySQL but settling it in Redis failed: ${(error as Error).message}`,
+      );
+      throw new ServiceUnavailableError(error);
+    }
+    if (outcome.status !== 'committed') {
+      this.metrics.inc('vote.failed');
+      this.logger.error(
+        `Vote commit ${outcome.status}: ${(outcome.error as Error)?.message ?? String(outcome.error)}`,
+      );
+      throw new ServiceUnavailableError(outcome.error);
+    }
+    this.metrics.inc('vote.acknowledged');
+  }
+
+  private resolveUsers(usernames: readonly string[]): number[] {
+    checkUsernames(usernames, this.config.VOTE_MAX_USERNAMES);
+    if (!this.dataset.current) throw new ServiceUnavailableError('no dataset loaded yet');
+    return usernames.map((name) => {
+      const user = this.users.findByName(name);
+      if (!user) throw new DomainError(ErrorCode.USER_NOT_FOUND, `用户不存在: ${name}`);
+      return user.id;
+    });
+  }
+}

@@ -1,0 +1,473 @@
+import type Redis from 'ioredis';
+import type { Connection } from 'mysql2/promise';
+import { RedisKeys } from '../src/infra/redis/redis-keys';
+import {
+  AppNode,
+  NodeOptions,
+  TestEnv,
+  createTestEnv,
+  mysqlOf,
+  redisOf,
+  startNode,
+} from './utils/app-cluster';
+import { Reply, request } from './utils/http';
+import {
+  eventually,
+  expectConsistentSince,
+  expectError,
+  expectJson,
+  expectNoContent,
+  loginClient,
+  readOrderingState,
+  runLimited,
+  sleep,
+  stockLeft,
+} from './utils/ordering';
+import { TcpProxy } from './utils/tcp-proxy';
+
+/**
+ * What the ordering service promises when things break: a crashed or stopped node loses no
+ * acknowledged order, a stopping node finishes what it started, and a Redis or MySQL outage gives
+ * prompt 503s with nothing half-applied. The app reaches Redis and MySQL through TCP proxies the
+ * suite can cut; the suite itself checks Redis and MySQL directly.
+ */
+
+const STOCK = 1000;
+const FOODS = 4;
+/** "Promptly": an outage must be answered well before a client would give up. */
+const PROMPT_MS = 3000;
+/** How long the Redis outage test keeps sending requests into the outage. */
+const OUTAGE_MS = 6000;
+
+let env: TestEnv;
+let redis: Redis;
+let mysql: Connection;
+let redisProxy: TcpProxy;
+let mysqlProxy: TcpProxy;
+const started: AppNode[] = [];
+let nextUser = 1; // users[0] is root
+
+function takeUsers(n: number): TestEnv['users'] {
+  const taken = env.users.slice(nextUser, nextUser + n);
+  nextUser += n;
+  if (taken.length < n) throw new Error('the suite needs more users in its dataset');
+  return taken;
+}
+
+/** A node whose Redis and MySQL connections go through the suite's proxies. */
+async function startProxiedNode(options: NodeOptions = {}): Promise<AppNode> {
+  const node = await startNode(env, {
+    ...options,
+    env: { REDIS_PORT: String(redisProxy.port), DB_PORT: String(mysqlProxy.port), ...options.env },
+  });
+  started.push(node);
+  return node;
+}
+
+function exited(node: AppNode): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = node.process;
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+type Outcome = { kind: 'reply'; reply: Reply<{ id: string }> } | { kind: 'lost'; error: string };
+
+async function attempt(send: () => Promise<Reply<{ id: string }>>): Promise<Outcome> {
+  try {
+    return { kind: 'reply', reply: await send() };
+  } catch (error) {
+    return { kind: 'lost', error: (error as Error).message };
+  }
+}
+
+/** Times one request: its reply and how long it took. */
+async function timed<T>(send: () => Promise<Reply<T>>): Promise<{ reply: Reply<T>; ms: number }> {
+  const t0 = Date.now();
+  const reply = await send();
+  return { reply, ms: Date.now() - t0 };
+}
+
+async function committedOrders(): Promise<Map<string, number>> {
+  const [rows] = await mysql.query('SELECT id, user_id FROM `order`');
+  return new Map((rows as { id: string; user_id: number }[]).map((r) => [r.id, Number(r.user_id)]));
+}
+
+async function waitReady(node: AppNode, timeoutMs = 15_000): Promise<number> {
+  const reply = await eventually(
+    () =>
+      request('GET', `${node.url}/health/ready`, { timeoutMs: 3000 }).catch(
+        () => ({ status: 0 }) as Reply,
+      ),
+    (r) => r.status === 200,
+    timeoutMs,
+    100,
+  );
+  return reply.status;
+}
+
+beforeAll(async () => {
+  env = await createTestEnv(
+    'ordering_durability',
+    3,
+    { users: 400, foods: FOODS, stock: STOCK },
+    { FOODS_REFRESH_MS: '100' },
+  );
+  redisProxy = await TcpProxy.start(
+    Number(env.env.REDIS_PORT ?? 6379),
+    env.env.REDIS_HOST ?? '127.0.0.1',
+  );
+  mysqlProxy = await TcpProxy.start(
+    Number(env.env.DB_PORT ?? 3306),
+    env.env.DB_HOST ?? '127.0.0.1',
+  );
+  redis = redisOf(env);
+  mysql = await mysqlOf(env);
+}, 60_000);
+
+afterAll(async () => {
+  redisProxy?.resume();
+  mysqlProxy?.resume();
+  await redisProxy?.restore();
+  await mysqlProxy?.restore();
+  await Promise.all(started.map((node) => node.stop('SIGTERM', 5000)));
+  await redisProxy?.close();
+  await mysqlProxy?.close();
+  redis?.disconnect();
+  await mysql?.end();
+});
+
+describe('a crash (SIGKILL) in the middle of a sale', () => {
+  const acked = new Map<string, number>();
+  let restarted: AppNode;
+
+  it('loses no acknowledged order: every 200 is in MySQL and /admin/orders after a restart', async () => {
+    const node = await startProxiedNode();
+    const users = takeUsers(200);
+    const clients = await runLimited(
+      users.map((user) => () => loginClient(node.url, user)),
+      16,
+    );
+    const carts = await runLimited(
+      clients.map((client, i) => () => client.cartWith([[(i % FOODS) + 1, 1 + (i % 3)]])),
+      16,
+    );
+    let killed = false;
+    const outcomes = await runLimited(
+      clients.map((client, i) => async () => {
+        const outcome = await attempt(() =>
+          client.order(carts[i], { newConnection: true, timeoutMs: 10_000 }),
+        );
+        if (outcome.kind === 'reply' && outcome.reply.status === 200)
+          acked.set(outcome.reply.body.id, client.userId);
+        if (!killed && acked.size >= 40) {
+          killed = true;
+          node.process.kill('SIGKILL');
+        }
+        return outcome;
+      }),
+      30,
+    );
+    expect(killed).toBe(true);
+    expect((await exited(node)).signal).toBe('SIGKILL');
+    const answers = outcomes.filter((o) => o.kind === 'reply').map((o) => o.reply.status);
+    expect(answers.filter((status) => status !== 200)).toEqual([]);
+    expect(outcomes.some((o) => o.kind === 'lost')).toBe(true);
+
+    restarted = await startProxiedNode();
+    const root = await loginClient(restarted.url, env.users[0]);
+    const listed = expectJson(
+      await root.call<{ id: string; user_id: number }[]>('GET', '/admin/orders'),
+    );
+    const listedById = new Map(listed.map((o) => [o.id, o.user_id]));
+    const committed = await committedOrders();
+    const missing = [...acked].filter(
+      ([id, userId]) => listedById.get(id) !== userId || committed.get(id) !== userId,
+    );
+    expect({ acknowledged: acked.size, missing }).toEqual({
+      acknowledged: acked.size,
+      missing: [],
+    });
+    // And each user sees their own acknowledged order.
+    for (const [id, userId] of [...acked].slice(0, 10)) {
+      const client = clients.find((c) => c.userId === userId)!.on(restarted.url);
+      expect((await client.orders()).map((o) => o.id)).toEqual([id]);
+    }
+  });
+
+  it('gives back, within seconds, the stock of orders a crash caught before their commit; their users can order', async () => {
+    expect(restarted).toBeDefined();
+    const node = await startProxiedNode();
+    const clients = await Promise.all(takeUsers(10).map((user) => loginClient(node.url, user)));
+    const carts = await Promise.all(
+      clients.map((client, i) => client.cartWith([[(i % FOODS) + 1, 2]])),
+    );
+    const userIds = clients.map((c) => c.userId);
+    const before = await readOrderingState(redis, mysql);
+    // Hold MySQL so the orders are certainly taken in Redis and not yet committed when the node dies.
+    mysqlProxy.pause();
+    let outcomes: Promise<Outcome[]> | undefined;
+    try {
+      outcomes = Promise.all(
+        clients.map((client, i) => attempt(() => client.order(carts[i], { timeoutMs: 10_000 }))),
+      );
+      const marked = await eventually(
+        async () =>
+          (await redis.hmget(RedisKeys.orderMarkers, ...userIds.map(String))).filter(
+            (m) => m !== null,
+          ).length,
+        (n) => n === clients.length,
+        5000,
+      );
+      expect(marked).toBe(clients.length);
+      node.process.kill('SIGKILL');
+      expect((await exited(node)).signal).toBe('SIGKILL');
+      // Drop what the dead node had sent towards MySQL but the held proxy never passed on: those
+      // commits never happen (deterministically none, whatever the batching did).
+      await mysqlProxy.cut();
+    } finally {
+      mysqlProxy.resume();
+      await mysqlProxy.restore();
+    }
+    expect((await outcomes!).map((o) => o.kind)).toEqual(clients.map(() => 'lost'));
+    const [committed] = await mysql.query('SELECT id FROM `order` WHERE user_id IN (?)', [userIds]);
+    expect(committed).toEqual([]);
+    // Stock is never lost (spec, Guarantees): within seconds what left sale equals what MySQL
+    // holds, and only users with a committed order are marked, so the others can order again.
+    const after = await eventually(
+      () => readOrderingState(redis, mysql),
+      (state) => {
+        try {
+          expectConsistentSince(before, state, userIds);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+      250,
+    );
+    expectConsistentSince(before, after, userIds);
+    for (const [i, client] of clients.entries()) {
+      if (after.orders.some((o) => o.userId === client.userId)) continue;
+      expectJson(
+        await client
+          .on(restarted.url)
+          .order(await client.on(restarted.url).cartWith([[(i % FOODS) + 1, 2]])),
+      );
+    }
+  });
+});
+
+describe('a graceful stop (SIGTERM)', () => {
+  it.each([1, 2])(
+    'with WORKERS=%i: finishes the requests in flight, keeps every acknowledged order, exits 0 promptly',
+    async (workers) => {
+      const node = await startProxiedNode({ workers });
+      const users = takeUsers(20);
+      const clients = await runLimited(
+        users.map((user) => () => loginClient(node.url, user)),
+        10,
+      );
+      const carts = await Promise.all(clients.map((client) => client.cartWith([[2, 1]])));
+      const before = await readOrderingState(redis, mysql);
+      // Hold MySQL so every order is certainly in flight (reserved, waiting for its commit) at SIGTERM.
+      mysqlProxy.pause();
+      let replies: Promise<Outcome[]> | undefined;
+      try {
+        replies = Promise.all(
+          clients.map((client, i) => attempt(() => client.order(carts[i], { timeoutMs: 20_000 }))),
+        );
+        const marked = await eventually(
+          async () =>
+            (
+              await redis.hmget(RedisKeys.orderMarkers, ...clients.map((c) => String(c.userId)))
+            ).filter((m) => m !== null).length,
+          (n) => n === clients.length,
+          5000,
+        );
+        expect(marked).toBe(clients.length);
+        const exit = exited(node);
+        node.process.kill('SIGTERM');
+        await sleep(300);
+        // Stopping: no new connection is served (refused, or 503 while closing).
+        const late = await request('GET', `${node.url}/health/live`, {
+          newConnection: true,
+          timeoutMs: 3000,
+        }).then(
+          (r) => r.status,
+          () => 'refused',
+        );
+        expect([503, 'refused']).toContain(late);
+        mysqlProxy.resume();
+        const outcomes = await replies;
+        expect(outcomes.map((o) => (o.kind === 'reply' ? o.reply.status : o.error))).toEqual(
+          clients.map(() => 200),
+        );
+        const t0 = Date.now();
+        const { code, signal } = await Promise.race([
+          exit,
+          sleep(6000).then(() => ({ code: -1, signal: null })),
+        ]);
+        expect({ code, signal, promptly: Date.now() - t0 < 5000 }).toEqual({
+          code: 0,
+          signal: null,
+          promptly: true,
+        });
+        const committed = await committedOrders();
+        for (const [i, outcome] of outcomes.entries()) {
+          if (outcome.kind !== 'reply') continue;
+          expect(committed.get(outcome.reply.body.id)).toBe(clients[i].userId);
+        }
+        expectConsistentSince(
+          before,
+          await readOrderingState(redis, mysql),
+          clients.map((c) => c.userId),
+        );
+      } finally {
+        mysqlProxy.resume();
+        await replies?.catch(() => undefined);
+      }
+    },
+  );
+});
+
+describe('outages of Redis and of MySQL', () => {
+  let node: AppNode;
+
+  beforeAll(async () => {
+    node = await startProxiedNode();
+  }, 60_000);
+
+  beforeEach(async () => {
+    expect(await waitReady(node)).toBe(200);
+  });
+
+  it('answers PATCH and POST /orders with a prompt 503 all through it, applies nothing, and works again after', async () => {
+    const [user] = takeUsers(1);
+    const client = await loginClient(node.url, user);
+    const cartId = await client.cartWith([[3, 1]]);
+    const other = await client.newCart();
+    const before = await readOrderingState(redis, mysql);
+    await redisProxy.cut();
+    const answers: { what: string; at: number; status: number; code?: string; ms: number }[] = [];
+    try {
+      // Keep asking for a while: the first answers after a cut are the easy ones.
+      const sends: [string, () => Promise<Reply>][] = [
+        ['PATCH filled cart', () => client.patch(cartId, 4, 1, { timeoutMs: 15_000 })],
+        ['PATCH empty cart', () => client.patch(other, 4, 1, { timeoutMs: 15_000 })],
+        ['POST /orders filled cart', () => client.order(cartId, { timeoutMs: 15_000 })],
+        ['POST /orders empty cart', () => client.order(other, { timeoutMs: 15_000 })],
+      ];
+      const t0 = Date.now();
+      for (let i = 0; i < 24 && Date.now() - t0 < OUTAGE_MS; i++) {
+        const [what, send] = sends[i % sends.length];
+        const { reply, ms } = await timed(send);
+        answers.push({
+          what,
+          at: Date.now() - t0,
+          status: reply.status,
+          code: (reply.body as { code?: string })?.code,
+          ms,
+        });
+        expectError(reply, 'SERVICE_UNAVAILABLE');
+        await sleep(200);
+      }
+      const { reply: ready, ms } = await timed(() =>
+        request('GET', `${node.url}/health/ready`, { timeoutMs: 10_000 }),
+      );
+      expectError(ready, 'SERVICE_UNAVAILABLE');
+      expect(ms).toBeLessThan(PROMPT_MS);
+      expectJson(await request('GET', `${node.url}/health/live`));
+    } finally {
+      await redisProxy.restore();
+    }
+    expect(answers.length).toBeGreaterThanOrEqual(4);
+    expect(answers.filter((a) => a.ms >= PROMPT_MS)).toEqual([]);
+    expect(await waitReady(node)).toBe(200);
+    // Nothing of the refused requests was applied: same cart, same stock, same markers, no rows.
+    expect(await redis.get(RedisKeys.cart(cartId))).toBe('3:1');
+    expect(await redis.exists(RedisKeys.cart(other))).toBe(0);
+    const after = await readOrderingState(redis, mysql);
+    expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
+    expect(after.markers.has(client.userId)).toBe(false);
+    expect(after.orders.filter((o) => o.userId === client.userId)).toEqual([]);
+    expectConsistentSince(before, after, [client.userId]);
+    // Everything works again, with the cart as it was.
+    expectNoContent(await client.patch(cartId, 4, 1));
+    const order = expectJson(await client.order(cartId));
+    expect(await client.orders()).toEqual([
+      {
+        id: order.id,
+        items: [
+          { food_id: 3, count: 1 },
+          { food_id: 4, count: 1 },
+        ],
+        total: expect.any(Number),
+      },
+    ]);
+    expectConsistentSince(before, await readOrderingState(redis, mysql), [client.userId]);
+  });
+
+  it('answers POST /orders with a prompt 503, gives the stock back, leaves no marker; ready is 503, live 200', async () => {
+    const clients = await Promise.all(takeUsers(3).map((user) => loginClient(node.url, user)));
+    const items: [number, number][] = [
+      [1, 2],
+      [4, 1],
+    ];
+    const carts = await Promise.all(clients.map((client) => client.cartWith(items)));
+    const before = await readOrderingState(redis, mysql);
+    const leftBefore = Object.fromEntries(before.left);
+    await mysqlProxy.cut();
+    const answers: { user: number; status: number; code?: string; ms: number }[] = [];
+    try {
+      // One order per user, spread over the outage.
+      for (const [i, client] of clients.entries()) {
+        const { reply, ms } = await timed(() => client.order(carts[i], { timeoutMs: 15_000 }));
+        answers.push({
+          user: client.userId,
+          status: reply.status,
+          code: (reply.body as { code?: string })?.code,
+          ms,
+        });
+        expectError(reply, 'SERVICE_UNAVAILABLE');
+        await sleep(700);
+      }
+      const { reply: ready, ms: readyMs } = await timed(() =>
+        request('GET', `${node.url}/health/ready`, { timeoutMs: 10_000 }),
+      );
+      expectError(ready, 'SERVICE_UNAVAILABLE');
+      expect(readyMs).toBeLessThan(PROMPT_MS);
+      expectJson(await request('GET', `${node.url}/health/live`));
+      // What needs no MySQL keeps working.
+      expectNoContent(await clients[0].patch(await clients[0].newCart(), 2, 1));
+    } finally {
+      await mysqlProxy.restore();
+    }
+    expect(answers.filter((a) => a.ms >= PROMPT_MS)).toEqual([]);
+    expect(await waitReady(node)).toBe(200);
+    const markers = await redis.hmget(
+      RedisKeys.orderMarkers,
+      ...clients.map((c) => String(c.userId)),
+    );
+    expect({ left: Object.fromEntries(await stockLeft(redis)), markers }).toEqual({
+      left: leftBefore,
+      markers: clients.map(() => null),
+    });
+    expectConsistentSince(
+      before,
+      await readOrderingState(redis, mysql),
+      clients.map((c) => c.userId),
+    );
+    // After the outage the users can order, with the very carts that failed, and the orders are durable.
+    for (const [i, client] of clients.entries()) {
+      const order = expectJson(await client.order(carts[i]));
+      expect((await committedOrders()).get(order.id)).toBe(client.userId);
+    }
+    expectConsistentSince(
+      before,
+      await readOrderingState(redis, mysql),
+      clients.map((c) => c.userId),
+    );
+  });
+});

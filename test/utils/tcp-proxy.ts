@@ -1,0 +1,117 @@
+import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
+
+/**
+ * A TCP proxy on 127.0.0.1 to put between an app process and Redis or MySQL, so a suite can break
+ * the network under a running app:
+ * - `cut()`: every open connection is destroyed (the peers see a reset) and new ones are refused
+ *   (the port stops listening: ECONNREFUSED), as when the server or its host goes away;
+ * - `pause()`: connections stay open but no byte moves in either direction until `resume()`, so
+ *   whatever the app sent is held "in flight";
+ * - `restore()` / `resume()` undo them; `close()` ends the proxy for good.
+ */
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  private paused = false;
+  /** Connections accepted so far (a way to see that the app really goes through the proxy). */
+  accepted = 0;
+
+  private constructor(
+    private readonly targetPort: number,
+    private readonly targetHost: string,
+    private listenPort: number,
+  ) {}
+
+  /** Starts a proxy to `targetHost:targetPort` on a free port of 127.0.0.1. */
+  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetPort, targetHost, 0);
+    await proxy.listen();
+    return proxy;
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Destroys every connection and refuses new ones until {@link restore}. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts connections again, on the same port. */
+  async restore(): Promise<void> {
+    if (this.server) return;
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        await this.listen();
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() > deadline)
+          throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /** Stops moving bytes on every connection, present and future, until {@link resume}. */
+  pause(): void {
+    this.paused = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const socket of this.sockets) socket.resume();
+  }
+
+  async close(): Promise<void> {
+    await this.cut();
+  }
+
+  private listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((client) => this.accept(client));
+      server.once('error', reject);
+      server.listen(this.listenPort, '127.0.0.1', () => {
+        server.off('error', reject);
+        this.listenPort = (server.address() as AddressInfo).port;
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private accept(client: Socket): void {
+    this.accepted++;
+    const upstream = connect({ host: this.targetHost, port: this.targetPort });
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.setNoDelay(true);
+      if (this.paused) socket.pause();
+      socket.on('close', () => this.sockets.delete(socket));
+    }
+    // pipe() would resume a paused socket on its own; forward by hand so pause() holds.
+    const forward = (from: Socket, to: Socket): void => {
+      from.on('data', (chunk: Buffer) => {
+        if (!to.write(chunk)) from.pause();
+      });
+      to.on('drain', () => {
+        if (!this.paused) from.resume();
+      });
+      from.on('end', () => to.end());
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    };
+    forward(client, upstream);
+    forward(upstream, client);
+  }
+}
