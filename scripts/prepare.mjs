@@ -21,7 +21,15 @@ export async function ensureDependencies() {
   const lock = join(projectRoot, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   log('installing dependencies (npm ci)');
-  await run('npm', ['ci', '--no-audit', '--no-fund']);
+  try {
+    await run('npm', ['ci', '--no-audit', '--no-fund']);
+  } catch {
+    // npm 11 leaves out of the lock file the optional native bindings of other platforms that
+    // this registry does not serve (jest's unrs-resolver), and `npm ci` then refuses the lock.
+    // `npm install` installs the same locked versions and fills in what this platform needs.
+    log('npm ci refused the lock file; installing the locked versions with npm install');
+    await run('npm', ['install', '--no-audit', '--no-fund']);
+  }
 }
 
 /** `nest build` when dist/ is missing or older than any source file. */
