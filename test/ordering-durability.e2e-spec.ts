@@ -19,6 +19,7 @@ import {
   expectNoContent,
   loginClient,
   readOrderingState,
+  reconciled,
   runLimited,
   sleep,
   stockLeft,
@@ -203,6 +204,8 @@ describe('a crash (SIGKILL) in the middle of a sale', () => {
       clients.map((client, i) => client.cartWith([[(i % FOODS) + 1, 2]])),
     );
     const userIds = clients.map((c) => c.userId);
+    // The node killed by the previous test has its in-flight orders settled a lease TTL later.
+    await reconciled(redis, [restarted.process.pid!, node.process.pid!]);
     const before = await readOrderingState(redis, mysql);
     // Hold MySQL so the orders are certainly taken in Redis and not yet committed when the node dies.
     mysqlProxy.pause();

@@ -1,0 +1,104 @@
+// One measured load run: wrk against a server, with CPU accounting of everything involved, and
+// the figures every scenario reports.
+import { cpuSampler, memoryMb, pidsByName, resetPeakRss } from './proc-stats.mjs';
+import { addHistogram, latencySummary, ratePerSecond, secondsOf } from './stats.mjs';
+import { runWrk } from './wrk.mjs';
+
+const servicePids = {
+  redis: () => pidsByName('redis-server'),
+  mysql: () => [...pidsByName('mariadbd'), ...pidsByName('mysqld')],
+};
+
+/** Runs `script` against `server`; returns wrk's merged result plus `summary` (see below). */
+export async function runLoad(
+  ctx,
+  server,
+  { label, script, connections, seconds, lines, shared, env, counter },
+) {
+  ctx.progress.step(label, seconds);
+  // Peak RSS per run: since the run began, or since the dataset load just before it.
+  if (server === ctx.app && !ctx.app.peakFromLoad) resetPeakRss(ctx.app.workerPids());
+  if (server === ctx.app) ctx.app.peakFromLoad = false;
+  // --profile: the app was started with bench/lib/cpu-profile.mjs; SIGWINCH starts it, and stops
+  // it when the measured window ends (the drain's requests are not what is measured).
+  const profiling = ctx.profile?.armed && server === ctx.app;
+  const toggleProfiler = () => ctx.app.workerPids().forEach((pid) => process.kill(pid, 'SIGWINCH'));
+  if (profiling) toggleProfiler();
+  const result = await runWrk({
+    url: server.url,
+    script,
+    connections,
+    seconds,
+    drainSeconds: ctx.plan.drainSeconds,
+    lines,
+    shared,
+    env,
+    cpuGroups: { server: server.pids, ...servicePids },
+    atDeadline: profiling ? toggleProfiler : undefined,
+  });
+  if (profiling) Object.assign(ctx.profile, { armed: false, done: true, label });
+  result.summary = summarize(result, counter);
+  const { rps, rate, latency, cpu, stuck, exhausted, socketErrors } = result.summary;
+  (ctx.raw.runs ??= []).push({
+    label,
+    connections,
+    rps,
+    rate,
+    latency,
+    cpu,
+    stuck,
+    exhausted,
+    socketErrors,
+  });
+  ctx.progress.done(label, result.summary);
+  return result;
+}
+
+/** CPU share of the whole machine taken by the bench's neighbours while nothing of ours runs. */
+export async function idleLoad(ms = 1000) {
+  const sampler = cpuSampler({});
+  sampler.start();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return sampler.stop().machine ?? 0;
+}
+
+/**
+ * rps: answered flow requests per second; rate: `counter` per second (orders, votes, ...), both
+ * over the measured window; latency over every flow request; per step: answers by status and
+ * error code, latency; cpu: share of the machine per process group ("other" = the machine's busy
+ * time not ours: other engineers' processes on a shared box).
+ */
+export function summarize(result, counter) {
+  const all = {};
+  for (const [name, step] of Object.entries(result.steps))
+    if (name !== 'flow') addHistogram(all, step.hist);
+  const steps = {};
+  for (const [name, s] of Object.entries(result.steps))
+    steps[name] = {
+      count: s.count,
+      codes: s.codes,
+      errors: s.errors,
+      latency: latencySummary(s.hist),
+    };
+  const cpu = { ...result.cpu };
+  const ours = (cpu.generator ?? 0) + (cpu.server ?? 0) + (cpu.redis ?? 0) + (cpu.mysql ?? 0);
+  cpu.other = Math.max(0, (cpu.machine ?? ours) - ours);
+  return {
+    connections: result.connections,
+    seconds: secondsOf(result.perSecond, 'req', result.deadline).length,
+    rps: ratePerSecond(result.perSecond, 'req', result.deadline),
+    rate: counter ? ratePerSecond(result.perSecond, counter, result.deadline) : undefined,
+    latency: latencySummary(all),
+    steps,
+    cpu,
+    unknown: result.unknown,
+    stuck: result.stuck,
+    exhausted: result.exhausted,
+    socketErrors: result.wrk.summary?.errors,
+  };
+}
+
+/** Current and peak RSS (MB) of each app worker (peak: see resetPeakRss in runLoad). */
+export function workerMemory(ctx) {
+  return ctx.app.workerPids().map((pid) => ({ pid, ...memoryMb(pid) }));
+}

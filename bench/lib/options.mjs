@@ -1,0 +1,130 @@
+// Command line and the two plans (full and --quick): durations, connection counts, dataset sizes.
+import { parseArgs } from 'node:util';
+import { cores } from './proc-stats.mjs';
+
+export const GROUPS = ['sale', 'votes', 'lock', 'query', 'contest', 'login', 'growth'];
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick              the short plan (under 2 minutes): 10k-user flows, shorter runs
+  --only LIST          comma-separated groups to run: ${GROUPS.join(', ')}
+                       (H, the ceiling, is measured wherever a figure needs it)
+  --workers N          app and baseline worker processes (default: CPU cores, ${cores})
+  --connections N      the main concurrency level (default 200)
+  --profile GROUP      CPU-profile the app workers during GROUP's first load run; the profiles
+                       go to bench/results/profiles/ and their top self time is printed
+  -h, --help           this text
+
+Env: BENCH_DB_NAME (default eleme_bench) and BENCH_REDIS_DB (default 15) keep the bench's data
+apart from development and e2e data. Redis and MySQL addresses come from .env / the environment.`;
+
+const FULL = {
+  connections: 200,
+  helloSeconds: 10,
+  saleSeconds: 15,
+  voteSeconds: 10,
+  lockSeconds: 10,
+  querySeconds: 10,
+  contestSeconds: 20,
+  contestUsers: 100_000,
+  contestLevels: [200, 1000],
+  loginUsers: 1000,
+  loginConnections: 50,
+  loginSeconds: 10,
+  // Users of the main runs; each orders once, so the full plan's 15 s sale flow needs 100k.
+  mainUsers: 100_000,
+  // Growth: the sale flow and 1-name votes per dataset size and concurrency; H at each level.
+  growth: [
+    { users: 10_000, levels: [50, 200, 1000] },
+    { users: 100_000, levels: [50, 200, 1000] },
+  ],
+  helloAtEveryLevel: true,
+  growthSeconds: 10,
+  burstSize: 1000,
+  voteNames: 1000,
+  queryNames: 1000,
+  // Longer than any answer takes: the audits need every answer (runs stop early once all are in).
+  drainSeconds: 5,
+  orderRateGuess: 2000,
+  loadTestHashCost: 4,
+};
+
+const QUICK = {
+  ...FULL,
+  helloSeconds: 3,
+  saleSeconds: 4,
+  voteSeconds: 3,
+  lockSeconds: 3,
+  querySeconds: 3,
+  contestSeconds: 7,
+  contestUsers: 10_000,
+  mainUsers: 10_000,
+  loginUsers: 50,
+  loginSeconds: 3,
+  // Two levels at 10k users (200 is the main run's), 100k users at the main level only (and
+  // for the RSS target).
+  growth: [
+    { users: 10_000, levels: [200, 1000] },
+    { users: 100_000, levels: [200] },
+  ],
+  helloAtEveryLevel: false,
+  growthSeconds: 3,
+  drainSeconds: 3,
+};
+
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      workers: { type: 'string' },
+      connections: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return { help: true };
+  const groups = values.only ? values.only.split(',').map((g) => g.trim()) : GROUPS;
+  const unknown = [...groups, values.profile].filter((g) => g && !GROUPS.includes(g));
+  if (unknown.length) throw new Error(`unknown group(s): ${unknown.join(', ')}\n\n${USAGE}`);
+  const int = (name, raw, fallback) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--${name} must be a positive whole number\n\n${USAGE}`);
+    return n;
+  };
+  const plan = { ...(values.quick ? QUICK : FULL) };
+  plan.connections = int('connections', values.connections, plan.connections);
+  return {
+    quick: values.quick,
+    groups: new Set(groups),
+    workers: int('workers', values.workers, cores),
+    profile: values.profile,
+    plan,
+  };
+}
+
+/** A rough duration of the plan in seconds, for the progress line. */
+export function estimateSeconds({ plan, groups }) {
+  const run = (s) => s + 1.5;
+  const login = 4; // pre-login of the sale flow's users, dataset reloads
+  let total = 15 + run(plan.helloSeconds);
+  if (groups.has('sale')) total += run(plan.saleSeconds) + login;
+  if (groups.has('votes')) total += 2 * run(plan.voteSeconds);
+  if (groups.has('lock')) total += 2 * run(plan.lockSeconds);
+  if (groups.has('query')) total += run(plan.querySeconds) + 4;
+  if (groups.has('contest'))
+    total +=
+      plan.contestLevels.length *
+      (run(plan.contestSeconds) + (plan.contestUsers > 20_000 ? 10 : 3));
+  if (groups.has('login')) total += run(plan.loginSeconds) + 4;
+  if (groups.has('growth')) {
+    for (const { users, levels } of plan.growth) {
+      total += (users > 20_000 ? 12 : 0) + levels.length * (2 * run(plan.growthSeconds) + login);
+      if (plan.helloAtEveryLevel) total += levels.length * run(plan.helloSeconds);
+    }
+  }
+  return Math.round(total);
+}

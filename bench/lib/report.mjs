@@ -1,0 +1,407 @@
+// The report: figures next to their baselines and targets (PASS/MISS), as a text table (stdout),
+// Markdown (latest.md, for the READMEs), JSON and an SVG bar chart under bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cores } from './proc-stats.mjs';
+import { fmtInt, fmtMs } from './progress.mjs';
+import { renderSvg } from './svg.mjs';
+
+const RSS_LIMIT_MB = 256;
+const GO_FINALIST = { 200: 3000, 1000: 2400 };
+const k = (users) => `${Math.round(users / 1000)}k`;
+const pct = (x) =>
+  x === undefined || x === null ? '–' : `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+const lat = (l) => (l ? `${fmtMs(l.p50)} / ${fmtMs(l.p99)} ms` : '–');
+const status = (pass) => (pass === undefined ? '' : pass ? 'PASS' : 'MISS');
+
+/**
+ * Builds the rows of the main table and the target verdicts from the raw figures. Each row:
+ * scenario, figure, value, baseline, ratio, target, result. `bars` feed the SVG chart.
+ */
+export function buildTables({ meta, raw }) {
+  const c = meta.plan.connections;
+  const main = k(meta.plan.mainUsers);
+  const H = raw[`hello@${c}`];
+  const rows = [];
+  const targets = [];
+  const bars = [];
+  const row = (scenario, figure, value, extra = {}) =>
+    rows.push({
+      scenario,
+      figure,
+      value,
+      baseline: '',
+      ratio: '',
+      target: '',
+      result: '',
+      ...extra,
+    });
+  const target = (id, text, value, required, pass) => {
+    targets.push({ id, text, value, required, pass });
+    return status(pass);
+  };
+  const vsH = (value, factor, id, scenario, figure, bar) => {
+    if (!H) return row(scenario, figure, fmtInt(value));
+    const ratio = value / H.rps;
+    row(scenario, figure, fmtInt(value), {
+      baseline: `H ${fmtInt(H.rps)}`,
+      ratio: ratio.toFixed(2),
+      target: `≥ ${factor} × H`,
+      result: target(id, `${figure} ≥ ${factor} × H`, value, factor * H.rps, ratio >= factor),
+    });
+    bars.push({ label: bar, value, mark: factor * H.rps, pass: ratio >= factor });
+  };
+
+  if (H) {
+    row(`H: Fastify hello, c=${c}`, 'requests/s', fmtInt(H.rps), { baseline: 'the ceiling' });
+    row('', 'p50 / p99', lat(H.latency));
+    bars.push({ label: `H hello, c=${c}`, value: H.rps, baseline: true });
+  }
+
+  const sale = raw[`sale@${main}@${c}`];
+  if (sale) {
+    vsH(
+      sale.rps,
+      0.5,
+      'sale-rps',
+      `Sale flow, c=${c}, ${main} users`,
+      'requests/s',
+      'Sale flow requests/s',
+    );
+    row('', 'orders/s', fmtInt(sale.ordersPerSecond));
+    row('', 'p50 / p99, all requests', lat(sale.latency));
+    row('', 'p50 / p99, POST /orders', lat(sale.steps.order?.latency));
+  }
+
+  for (const level of meta.plan.contestLevels) {
+    const contest = raw[`contest@${level}`];
+    if (!contest) continue;
+    const ref = GO_FINALIST[level];
+    const pass = contest.score >= ref;
+    row(
+      `Contest flow, c=${level}, ${k(contest.dataset)} users`,
+      `score (orders/s)${contest.complete ? '' : ' ⚠ <7 s'}`,
+      fmtInt(contest.score),
+      {
+        baseline: `Go finalist ≈ ${fmtInt(ref)}`,
+        ratio: (contest.score / ref).toFixed(2),
+        target: `≥ ${fmtInt(ref)}`,
+        result: target(
+          `contest-${level}`,
+          `contest score at c=${level} ≥ ${ref}`,
+          contest.score,
+          ref,
+          pass,
+        ),
+      },
+    );
+    row(
+      '',
+      'orders OK / flows ended',
+      `${pct(contest.successRate)} (${fmtInt(contest.orders)} / ${fmtInt(contest.flowsEnded)})`,
+    );
+    row('', 'requests answered 2xx', pct(contest.requestSuccessRate));
+    row('', 'p50 / p99, all requests', lat(contest.latency));
+    row('', 'p50 / p99, login → order', lat(contest.flowLatency));
+    bars.push({ label: `Contest score, c=${level}`, value: contest.score, mark: ref, pass });
+  }
+  if (raw.loginDefaultCost)
+    row(
+      `Logins, default hash cost, c=${raw.loginDefaultCost.connections}`,
+      'logins/s',
+      fmtInt(raw.loginDefaultCost.loginsPerSecond),
+      { baseline: 'CPU-bound by design' },
+    );
+
+  if (meta.voting && !meta.voting.available)
+    row('Votes, query', 'not available', '–', { baseline: meta.voting.reason.slice(0, 60) });
+  for (const names of [1, 3]) {
+    const votes = raw[`votes${names}@${main}@${c}`];
+    const L = raw[`lock${names}@${main}@${c}`];
+    const scenario = `Votes, ${names} name${names > 1 ? 's' : ''}, c=${c}`;
+    if (L)
+      bars.push({
+        label: `L votes/s, ${names} name${names > 1 ? 's' : ''}`,
+        value: L.votesPerSecond,
+        baseline: true,
+      });
+    if (!votes) {
+      if (L)
+        row(
+          `L (seed design), ${names} name${names > 1 ? 's' : ''}, c=${c}`,
+          'votes/s',
+          fmtInt(L.votesPerSecond),
+        );
+      continue;
+    }
+    if (L) {
+      const ratio = L.votesPerSecond ? votes.votesPerSecond / L.votesPerSecond : Infinity;
+      row(scenario, 'votes/s', fmtInt(votes.votesPerSecond), {
+        baseline: `L ${fmtInt(L.votesPerSecond)}`,
+        ratio: `${ratio.toFixed(1)}×`,
+        target: '≥ 10 × L',
+        result: target(
+          `votes${names}-L`,
+          `votes/s (${names}) ≥ 10 × L`,
+          votes.votesPerSecond,
+          10 * L.votesPerSecond,
+          ratio >= 10,
+        ),
+      });
+    }
+    vsH(
+      votes.votesPerSecond,
+      0.3,
+      `votes${names}-H`,
+      L ? '' : scenario,
+      'votes/s',
+      `Votes/s, ${names} name${names > 1 ? 's' : ''}`,
+    );
+    row('', 'p50 / p99', lat(votes.steps.vote?.latency));
+  }
+  if (raw.queryCached)
+    vsH(
+      raw.queryCached.callsPerSecond,
+      0.6,
+      'query-cached',
+      `Cached query, c=${c}`,
+      'calls/s',
+      'Cached query calls/s',
+    );
+  if (raw.queryCached) row('', 'p50 / p99', lat(raw.queryCached.latency));
+  const burst = raw.queryBurst;
+  if (burst && !burst.skipped) {
+    const pass = burst.reads <= burst.nodes;
+    row(`Cold burst, ${fmtInt(burst.size)} queries`, 'MySQL reads', String(burst.reads), {
+      baseline: `${burst.nodes} nodes`,
+      target: '≤ 1 per node',
+      result: target(
+        'cold-burst',
+        'cold burst: ≤ 1 MySQL read per node',
+        burst.reads,
+        burst.nodes,
+        pass,
+      ),
+    });
+    row('', 'burst answered in', `${fmtInt(burst.ms)} ms`, {
+      baseline: burst.readsSource.slice(0, 60),
+    });
+  }
+
+  const rss = peakRss(raw);
+  if (rss) {
+    const pass = rss.dataset >= 100_000 ? rss.peak <= RSS_LIMIT_MB : undefined;
+    row(
+      `Peak RSS per worker, ${k(rss.dataset)} users`,
+      'MB',
+      rss.workers.map((w) => fmtInt(w)).join(' / '),
+      {
+        target: `≤ ${RSS_LIMIT_MB}`,
+        result:
+          pass === undefined
+            ? '(needs 100k)'
+            : target(
+                'rss',
+                `peak RSS per worker ≤ ${RSS_LIMIT_MB} MB with 100k users`,
+                rss.peak,
+                RSS_LIMIT_MB,
+                pass,
+              ),
+      },
+    );
+  }
+  const runs = raw.runs ?? [];
+  if (runs.length) {
+    const gen = Math.max(...runs.map((r) => r.cpu.generator ?? 0));
+    row('Load generator (wrk)', 'CPU share, max of runs', pct(gen), { baseline: 'of all cores' });
+  }
+  return { rows, targets, bars, growth: growthRows(meta, raw), cpu: runs, notes: notes(runs) };
+}
+
+/** What may bend a figure: clients left without an answer, clients out of users, socket errors. */
+function notes(runs) {
+  const out = [];
+  for (const r of runs) {
+    if (r.stuck)
+      out.push(
+        `${r.label}: ${r.stuck} clients still awaited an answer when wrk stopped (their outcome is unknown; the audits allow for exactly those)`,
+      );
+    if (r.exhausted)
+      out.push(
+        `${r.label}: ${r.exhausted} clients ran out of users before the deadline (figures may be understated)`,
+      );
+    const errors = Object.entries(r.socketErrors ?? {}).filter(([, n]) => n > 0);
+    if (errors.length)
+      out.push(`${r.label}: socket errors ${errors.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
+  return out;
+}
+
+/** The highest peak RSS seen, from the largest dataset measured (VmHWM: lifetime peak). */
+function peakRss(raw) {
+  let best;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!/^(sale|votes)/.test(key) || !value?.memory?.length) continue;
+    const workers = value.memory.map((m) => m.peak);
+    const peak = Math.max(...workers);
+    if (
+      !best ||
+      value.dataset > best.dataset ||
+      (value.dataset === best.dataset && peak > best.peak)
+    )
+      best = { dataset: value.dataset, peak, workers };
+  }
+  return best;
+}
+
+function growthRows(meta, raw) {
+  const out = [];
+  for (const { users, levels } of meta.plan.growth) {
+    for (const c of levels) {
+      const sale = raw[`sale@${k(users)}@${c}`];
+      const votes = raw[`votes1@${k(users)}@${c}`];
+      if (!sale && !votes) continue;
+      const H = raw[`hello@${c}`];
+      out.push({
+        dataset: k(users),
+        connections: c,
+        hello: H ? fmtInt(H.rps) : '–',
+        saleRps: sale ? fmtInt(sale.rps) : '–',
+        orders: sale ? fmtInt(sale.ordersPerSecond) : '–',
+        saleLatency: sale ? lat(sale.latency) : '–',
+        votes: votes ? fmtInt(votes.votesPerSecond) : '–',
+        voteLatency: votes ? lat(votes.steps.vote?.latency) : '–',
+        rss: sale?.memory?.length ? sale.memory.map((m) => fmtInt(m.peak)).join(' / ') : '–',
+      });
+    }
+  }
+  return out;
+}
+
+const MAIN_COLUMNS = [
+  ['scenario', 'Scenario'],
+  ['figure', 'Figure'],
+  ['value', 'Value'],
+  ['baseline', 'Baseline'],
+  ['ratio', 'Ratio'],
+  ['target', 'Target'],
+  ['result', 'Result'],
+];
+const GROWTH_COLUMNS = [
+  ['dataset', 'Users'],
+  ['connections', 'Conns'],
+  ['hello', 'H req/s'],
+  ['saleRps', 'Sale req/s'],
+  ['orders', 'Orders/s'],
+  ['saleLatency', 'Sale p50/p99'],
+  ['votes', 'Votes/s'],
+  ['voteLatency', 'Vote p50/p99'],
+  ['rss', 'Peak RSS MB/worker'],
+];
+const CPU_COLUMNS = [
+  ['label', 'Run'],
+  ['rps', 'req/s'],
+  ['cost', 'server µs/req'],
+  ['generator', 'wrk'],
+  ['server', 'server'],
+  ['redis', 'Redis'],
+  ['mysql', 'MySQL'],
+  ['other', 'other'],
+];
+
+const cpuRows = (runs) =>
+  runs.map((r) => ({
+    label: r.label,
+    rps: fmtInt(r.rps),
+    cost: r.rps ? fmtInt((r.cpu.server * cores * 1e6) / r.rps) : '–',
+    generator: pct(r.cpu.generator),
+    server: pct(r.cpu.server),
+    redis: pct(r.cpu.redis),
+    mysql: pct(r.cpu.mysql),
+    other: pct(r.cpu.other),
+  }));
+
+function textTable(columns, rows) {
+  const widths = columns.map(([key, title]) =>
+    Math.max(title.length, ...rows.map((r) => String(r[key] ?? '').length)),
+  );
+  const line = (cells) =>
+    cells
+      .map((cell, i) => String(cell ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns.map(([, t]) => t)),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map((r) => line(columns.map(([key]) => r[key]))),
+  ].join('\n');
+}
+
+function markdownTable(columns, rows) {
+  const esc = (v) => String(v ?? '').replaceAll('|', '\\|');
+  return [
+    `| ${columns.map(([, t]) => t).join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${columns.map(([key]) => esc(r[key])).join(' | ')} |`),
+  ].join('\n');
+}
+
+function header(meta) {
+  const when = meta.started.slice(0, 16).replace('T', ' ');
+  const load =
+    meta.neighbourLoad === undefined
+      ? ''
+      : `, machine ${pct(meta.neighbourLoad)} busy before start`;
+  return `${meta.quick ? 'Quick bench' : 'Bench'} of ${when} UTC, commit ${meta.commit}: ${meta.workers} workers on ${meta.cores} cores, Node ${meta.node}, wrk (one connection per thread)${load}`;
+}
+
+function verdict(targets) {
+  const missed = targets.filter((t) => !t.pass);
+  return targets.length
+    ? `Targets: ${targets.length - missed.length}/${targets.length} met${missed.length ? `; missed: ${missed.map((t) => t.text).join('; ')}` : ''}`
+    : 'No targets measured';
+}
+
+/** Writes <stamp>.json, <stamp>.svg and latest.md; returns the text report and the paths. */
+export function writeReport(dir, stamp, { meta, raw, failure }) {
+  mkdirSync(dir, { recursive: true });
+  const tables = buildTables({ meta, raw });
+  const failed = failure
+    ? `\n\n${failure.audit ? 'AUDIT FAILED' : 'FAILED'}: ${failure.message.split('\n')[0]}`
+    : '';
+  const text = [
+    '',
+    header(meta),
+    '',
+    textTable(MAIN_COLUMNS, tables.rows),
+    tables.growth.length
+      ? `\nGrowth (sale flow and 1-name votes as work grows)\n${textTable(GROWTH_COLUMNS, tables.growth)}`
+      : '',
+    tables.cpu.length
+      ? `\nCPU share of the machine per run, over its measured window (wrk = the load generator; other = not ours; server µs/req = the server's CPU time per answered request)\n${textTable(CPU_COLUMNS, cpuRows(tables.cpu))}`
+      : '',
+    tables.notes.length ? `\nNotes\n${tables.notes.map((n) => `  - ${n}`).join('\n')}` : '',
+    `\n${verdict(tables.targets)}${failed}`,
+  ].join('\n');
+  const markdown = [
+    `<!-- written by npm run bench; ${stamp} -->`,
+    `${header(meta)}.`,
+    '',
+    markdownTable(MAIN_COLUMNS, tables.rows),
+    tables.growth.length
+      ? `\n**Growth** (sale flow and 1-name votes as work grows)\n\n${markdownTable(GROWTH_COLUMNS, tables.growth)}`
+      : '',
+    tables.cpu.length
+      ? `\n**CPU share of the machine per run**, over its measured window (wrk = the load generator; other = not ours; server µs/req = the server's CPU time per answered request)\n\n${markdownTable(CPU_COLUMNS, cpuRows(tables.cpu))}`
+      : '',
+    tables.notes.length ? `\n**Notes**\n\n${tables.notes.map((n) => `- ${n}`).join('\n')}` : '',
+    `\n${verdict(tables.targets)}${failed}`,
+    '',
+  ].join('\n');
+  const paths = [join(dir, `${stamp}.json`), join(dir, `${stamp}.svg`), join(dir, 'latest.md')];
+  writeFileSync(paths[0], JSON.stringify({ meta, targets: tables.targets, raw, failure }, null, 2));
+  const title = `${meta.quick ? 'Quick bench' : 'Bench'} ${meta.started.slice(0, 16).replace('T', ' ')} UTC, ${meta.workers} workers on ${meta.cores} cores, commit ${meta.commit}`;
+  writeFileSync(paths[1], renderSvg(tables.bars, title));
+  writeFileSync(paths[2], markdown);
+  return { text, paths };
+}

@@ -1,0 +1,264 @@
+// `npm run bench`: starts the app and the baselines on the bench's own database, runs every
+// scenario (each followed by its audit), and writes the report. scripts/bench.mjs prepares the
+// project (install, build, Redis + MariaDB) and then calls runBench().
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { AuditError } from './lib/audit.mjs';
+import { closeClient } from './lib/client.mjs';
+import { generateDataset, loadDataset, newLedger, waitForDataset } from './lib/dataset.mjs';
+import { idleLoad } from './lib/load.mjs';
+import { USAGE, estimateSeconds, parseOptions } from './lib/options.mjs';
+import { formatSummary, summariseProfiles } from './lib/profile-summary.mjs';
+import { cores } from './lib/proc-stats.mjs';
+import { installCleanup, stopAll } from './lib/procs.mjs';
+import { createProgress } from './lib/progress.mjs';
+import { writeReport } from './lib/report.mjs';
+import { startApp, startHello, startLockVote } from './lib/servers.mjs';
+import { snapshotDist } from './lib/snapshot.mjs';
+import { openStore } from './lib/store.mjs';
+import { cleanupWorkDir, ensureWrk } from './lib/wrk.mjs';
+import { contestFlow, helloCeiling, loginCost, saleFlow } from './scenarios/ordering.mjs';
+import { cachedQuery, coldBurst, probeVoting, voteRun } from './scenarios/voting.mjs';
+
+const execFileAsync = promisify(execFile);
+
+function benchEnv(base, workers) {
+  return {
+    ...base,
+    DB_NAME: base.BENCH_DB_NAME ?? 'eleme_bench',
+    REDIS_DB: base.BENCH_REDIS_DB ?? '15',
+    NODE_ENV: 'production',
+    TOKEN_SECRET: `bench-${randomBytes(16).toString('hex')}`,
+    LOG_LEVEL: 'warn',
+    WORKERS: String(workers),
+    // The usage cap out of the way: the bench measures votes, not refusals.
+    TICKET_MAX_USES: '1000000000',
+    DATASET_POLL_MS: '250',
+  };
+}
+
+/** The groups, in an order that needs few dataset reloads. Each returns nothing; figures go to ctx.raw. */
+const GROUP_RUNNERS = {
+  async sale(ctx) {
+    await helloCeiling(ctx, ctx.plan.connections);
+    await saleFlow(ctx, { connections: ctx.plan.connections, seconds: ctx.plan.saleSeconds });
+  },
+  async votes(ctx) {
+    if (!ctx.voting.available) return;
+    await helloCeiling(ctx, ctx.plan.connections);
+    for (const names of [1, 3])
+      await voteRun(ctx, {
+        names,
+        connections: ctx.plan.connections,
+        seconds: ctx.plan.voteSeconds,
+      });
+  },
+  async lock(ctx) {
+    for (const names of [1, 3])
+      await voteRun(ctx, {
+        server: 'lock',
+        names,
+        connections: ctx.plan.connections,
+        seconds: ctx.plan.lockSeconds,
+      });
+  },
+  async query(ctx) {
+    if (!ctx.voting.available) return;
+    await helloCeiling(ctx, ctx.plan.connections);
+    // The cold burst needs a name with acknowledged votes.
+    if (ctx.ledger.votes.size === 0)
+      await voteRun(ctx, {
+        names: 1,
+        connections: ctx.plan.connections,
+        seconds: ctx.plan.voteSeconds,
+      });
+    ctx.raw.queryCached = await cachedQuery(ctx, {
+      connections: ctx.plan.connections,
+      seconds: ctx.plan.querySeconds,
+    });
+    ctx.raw.queryBurst = await coldBurst(ctx, { size: ctx.plan.burstSize });
+  },
+  async growth(ctx) {
+    for (const { users, levels } of ctx.plan.growth) {
+      if (ctx.dataset.size !== users || ctx.dataset.hashCost !== ctx.plan.loadTestHashCost) {
+        await loadDataset(ctx, { users, hashCost: ctx.plan.loadTestHashCost });
+      }
+      for (const connections of levels) {
+        if (ctx.plan.helloAtEveryLevel) await helloCeiling(ctx, connections);
+        await saleFlow(ctx, { connections, seconds: ctx.plan.growthSeconds });
+        if (ctx.voting.available)
+          await voteRun(ctx, { names: 1, connections, seconds: ctx.plan.growthSeconds });
+      }
+    }
+  },
+  async contest(ctx) {
+    for (const connections of ctx.plan.contestLevels) {
+      if (ctx.plan.helloAtEveryLevel) await helloCeiling(ctx, connections);
+      ctx.raw[`contest@${connections}`] = await contestFlow(ctx, {
+        connections,
+        seconds: ctx.plan.contestSeconds,
+        users: ctx.plan.contestUsers,
+      });
+    }
+  },
+  async login(ctx) {
+    ctx.raw.loginDefaultCost = await loginCost(ctx, {
+      users: ctx.plan.loginUsers,
+      connections: ctx.plan.loginConnections,
+      seconds: ctx.plan.loginSeconds,
+    });
+  },
+};
+// Growth first on the 10k dataset the bench starts with; the 100k load comes after the rest.
+const ORDER = ['sale', 'votes', 'lock', 'query', 'growth', 'contest', 'login'];
+
+async function gitCommit(root) {
+  try {
+    const { stdout } = await execFileAsync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root });
+    const { stdout: dirty } = await execFileAsync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: root,
+    });
+    return `${stdout.trim()}${dirty.trim() ? ' + uncommitted src changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Writes the profiles of the armed run (see load.mjs) and returns their summary. */
+async function collectProfile(ctx) {
+  const { dir } = ctx.profile;
+  await sleep(1000);
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(dir, f))
+    : [];
+  if (!files.length) return { error: 'no profile was written' };
+  const summary = summariseProfiles(files, 25);
+  ctx.progress.log(
+    `CPU profile of the app workers (${ctx.profile.label}):\n${formatSummary(summary)}\nfiles: ${files.join(', ')}`,
+  );
+  return { label: ctx.profile.label, files, ...summary };
+}
+
+export async function runBench(argv, { root, env: baseEnv }) {
+  let opts;
+  try {
+    opts = parseOptions(argv);
+  } catch (error) {
+    console.error(error.message);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const progress = createProgress(estimateSeconds(opts));
+  installCleanup((m) => progress.log(`[bench] ${m}`));
+  const started = new Date();
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const ctx = {
+    root,
+    env: benchEnv(baseEnv, opts.workers),
+    workers: opts.workers,
+    plan: opts.plan,
+    progress,
+    raw: {},
+    estimates: {},
+    queried: new Set(),
+    ledger: newLedger(),
+    datasetPollMs: 250,
+    // The servers' output (the app logs warnings and errors), for a look after the run.
+    logDir: join(root, 'bench', 'results', 'logs', stamp),
+    profile: opts.profile
+      ? {
+          group: opts.profile,
+          dir: join(root, 'bench', 'results', 'profiles', stamp),
+          armed: false,
+        }
+      : undefined,
+  };
+  const meta = {
+    started: started.toISOString(),
+    quick: opts.quick,
+    workers: opts.workers,
+    cores,
+    node: process.version,
+    commit: await gitCommit(root),
+    database: `${ctx.env.DB_NAME} / Redis db ${ctx.env.REDIS_DB}`,
+    groups: [...opts.groups],
+    plan: opts.plan,
+  };
+  let failure;
+  try {
+    ensureWrk((m) => progress.log(`[bench] ${m}`));
+    progress.note('measuring the machine idle');
+    meta.neighbourLoad = await idleLoad(500);
+    ctx.dist = await snapshotDist(root, (m) => progress.log(`[bench] ${m}`));
+    progress.note('migrating the bench database');
+    await execFileAsync(process.execPath, [join(ctx.dist, 'cli', 'migrate.js')], {
+      cwd: root,
+      env: ctx.env,
+    });
+    ctx.store = await openStore(ctx.env);
+    progress.note(`dataset: ${opts.plan.mainUsers} users`);
+    ctx.dataset = await generateDataset(ctx, {
+      users: opts.plan.mainUsers,
+      hashCost: opts.plan.loadTestHashCost,
+    });
+    progress.note('starting the app and the baselines');
+    const wantLock = opts.groups.has('lock');
+    [ctx.app, ctx.hello, ctx.lock] = await Promise.all([
+      startApp(ctx, { profileDir: ctx.profile?.dir }),
+      startHello(ctx),
+      wantLock ? startLockVote(ctx) : undefined,
+    ]);
+    await waitForDataset(ctx, ctx.dataset.version);
+    ctx.voting = await probeVoting(ctx);
+    if (!ctx.voting.available)
+      progress.log(
+        `[bench] voting API not available, its scenarios are skipped: ${ctx.voting.reason}`,
+      );
+    for (const group of ORDER) {
+      if (!opts.groups.has(group)) continue;
+      if (ctx.profile?.group === group && !ctx.profile.done) ctx.profile.armed = true;
+      await GROUP_RUNNERS[group](ctx);
+      if (ctx.profile?.done && !ctx.raw.profile) ctx.raw.profile = await collectProfile(ctx);
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    progress.note('stopping the servers');
+    await stopAll();
+    if (ctx.dist) rmSync(ctx.dist, { recursive: true, force: true });
+    await ctx.store?.close();
+    closeClient();
+    cleanupWorkDir();
+    progress.stop();
+  }
+  meta.finished = new Date().toISOString();
+  meta.voting = ctx.voting;
+  const files = writeReport(join(root, 'bench', 'results'), stamp, {
+    meta,
+    raw: ctx.raw,
+    failure: failure && { message: failure.message, audit: failure instanceof AuditError },
+  });
+  console.log(files.text);
+  console.log(`\nwritten: ${files.paths.join(', ')}\nserver logs: ${ctx.logDir}`);
+  if (failure) {
+    const banner =
+      failure instanceof AuditError
+        ? 'AUDIT FAILED — the service broke an invariant'
+        : 'BENCH FAILED';
+    console.error(
+      `\n${'!'.repeat(78)}\n!! ${banner}\n${'!'.repeat(78)}\n${failure instanceof AuditError ? failure.message : (failure.stack ?? failure.message)}\n${'!'.repeat(78)}`,
+    );
+    return 1;
+  }
+  if (ctx.profile && !ctx.raw.profile) rmSync(ctx.profile.dir, { recursive: true, force: true });
+  return 0;
+}

@@ -1,0 +1,131 @@
+// Ordering scenarios: the HTTP ceiling H, the keep-alive sale flow, the contest's procedure, and
+// logins at the production hash cost.
+import { auditOrders } from '../lib/audit.mjs';
+import { freshUsers, loadDataset, returnUnused } from '../lib/dataset.mjs';
+import { runLoad, workerMemory } from '../lib/load.mjs';
+import { contestScore, secondsOf } from '../lib/stats.mjs';
+
+const k = (users) => `${Math.round(users / 1000)}k`;
+
+/** H at `connections`, measured once per run and connection count. */
+export async function helloCeiling(ctx, connections) {
+  const key = `hello@${connections}`;
+  if (!ctx.raw[key]) {
+    const result = await runLoad(ctx, ctx.hello, {
+      label: `H hello, c=${connections}`,
+      script: 'hello.lua',
+      connections,
+      seconds: ctx.plan.helloSeconds,
+      counter: 'ok',
+    });
+    ctx.raw[key] = result.summary;
+  }
+  return ctx.raw[key];
+}
+
+function recordOrders(ctx, result) {
+  for (const id of result.ids) ctx.ledger.orders.add(id);
+  ctx.ledger.unknownOrders += result.unknown;
+}
+
+/** Pre-logged-in users, keep-alive: GET /foods, POST /carts, 2 x PATCH, POST /orders each. */
+export async function saleFlow(ctx, { connections, seconds: planned }) {
+  const key = `sale@${k(ctx.dataset.size)}@${connections}`;
+  if (ctx.raw[key]) return ctx.raw[key];
+  // Enough users not to run out (the first second is partial, so seconds + 1), whatever the
+  // last run managed on a noisy machine; the unused ones go back to the pool with their tokens.
+  // Each user orders once, so a small dataset shortens the run (3 s at least).
+  const guess = Math.max(ctx.plan.orderRateGuess, ctx.estimates.ordersPerSecond ?? 0);
+  const affordable = Math.floor((ctx.dataset.size - 1 - 2 * connections) / (guess * 1.2)) - 1;
+  const seconds = Math.max(3, Math.min(planned, affordable));
+  const users = await freshUsers(ctx, Math.ceil(guess * 1.5 * (seconds + 1)) + 2 * connections, {
+    login: true,
+  });
+  const label = `sale flow, c=${connections}, ${k(ctx.dataset.size)} users`;
+  const result = await runLoad(ctx, ctx.app, {
+    label,
+    script: 'sale.lua',
+    connections,
+    seconds,
+    lines: users.map((u) => u.token),
+    env: { BENCH_FOODS: String(ctx.dataset.foods) },
+    counter: 'orders',
+  });
+  recordOrders(ctx, result);
+  returnUnused(ctx, users, result.used);
+  const audit = await auditOrders(ctx, label);
+  const s = result.summary;
+  ctx.estimates.ordersPerSecond = Math.max(ctx.estimates.ordersPerSecond ?? 0, s.rate);
+  return (ctx.raw[key] = {
+    ...s,
+    plannedSeconds: planned,
+    dataset: ctx.dataset.size,
+    users: users.length,
+    ordersPerSecond: s.rate,
+    audit,
+    memory: workerMemory(ctx),
+  });
+}
+
+/**
+ * The contest's procedure on a fresh dataset at the tiny hash cost: per order login, foods, cart,
+ * 2 x patch, order; new connection per order; each user once. Score as the contest computed it.
+ */
+export async function contestFlow(ctx, { connections, seconds, users }) {
+  await loadDataset(ctx, { users, hashCost: ctx.plan.loadTestHashCost });
+  const creds = ctx.dataset.fresh.splice(0).map((u) => `${u.name} ${u.password}`);
+  const label = `contest flow, c=${connections}, ${k(users)} users`;
+  const result = await runLoad(ctx, ctx.app, {
+    label,
+    script: 'contest.lua',
+    connections,
+    seconds,
+    lines: creds,
+    env: { BENCH_FOODS: String(ctx.dataset.foods) },
+    counter: 'orders',
+  });
+  recordOrders(ctx, result);
+  const audit = await auditOrders(ctx, label);
+  const s = result.summary;
+  const perSecond = secondsOf(result.perSecond, 'orders', result.deadline);
+  const total = (counter) =>
+    Object.values(result.perSecond).reduce((n, row) => n + (row[counter] ?? 0), 0);
+  const failed = total('failed');
+  const answered = Object.values(s.steps).reduce((sum, step) => sum + step.count, 0);
+  const ok = Object.values(s.steps).reduce(
+    (sum, step) =>
+      sum +
+      Object.entries(step.codes)
+        .filter(([c]) => Number(c) < 300)
+        .reduce((a, [, n]) => a + n, 0),
+    0,
+  );
+  return {
+    ...s,
+    dataset: users,
+    ...contestScore(perSecond),
+    ordersPerSecondSeries: perSecond,
+    orders: result.ids.length,
+    // Of the users whose flow ended before the deadline (flows cut by it are not counted).
+    flowsEnded: result.ids.length + failed,
+    successRate: result.ids.length + failed ? result.ids.length / (result.ids.length + failed) : 0,
+    requestSuccessRate: answered ? ok / answered : 0,
+    flowLatency: s.steps.flow?.latency,
+    audit,
+  };
+}
+
+/** Logins per second at the production (default) hash cost, on a small dataset. */
+export async function loginCost(ctx, { users, connections, seconds }) {
+  await loadDataset(ctx, { users });
+  const creds = ctx.dataset.users.map((u) => `${u.name} ${u.password}`);
+  const result = await runLoad(ctx, ctx.app, {
+    label: `logins at the default hash cost, c=${connections}`,
+    script: 'login.lua',
+    connections,
+    seconds,
+    lines: creds,
+    counter: 'logins',
+  });
+  return { ...result.summary, dataset: users, loginsPerSecond: result.summary.rate };
+}
