@@ -27,7 +27,7 @@ function isBrowserVisit(request: FastifyRequest, endpoint: string): boolean {
 export async function registerGraphiql(fastify: FastifyInstance, endpoint: string): Promise<void> {
   const page = graphiqlPage(endpoint);
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'GET' && isBrowserVisit(request, endpoint)) {
+    if (request.method === 'GET' && request.url.startsWith(endpoint) && isBrowserVisit(request, endpoint)) {
       void reply.header('content-type', HTML_UTF8).send(page);
       return;
     }

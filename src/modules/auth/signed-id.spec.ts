@@ -1,4 +1,4 @@
-import { SignedIdCodec, deriveKey } from './signed-id';
+import { DatasetSignedIds, SignedIdCodec, deriveKey } from './signed-id';
 
 describe('SignedIdCodec', () => {
   const codec = new SignedIdCodec(deriveKey('a-test-secret-of-some-length', 'access-token', 'v1'));
@@ -62,5 +62,33 @@ describe('SignedIdCodec', () => {
     for (const value of [undefined, null, 42, {}, [], '', 'x', 'a'.repeat(38), 'a'.repeat(1000)]) {
       expect(codec.open(value)).toBeUndefined();
     }
+  });
+});
+
+describe('DatasetSignedIds', () => {
+  class Ids extends DatasetSignedIds {
+    constructor(dataset: { register(name: string, load: (d: { version: string }) => Promise<void>): void }) {
+      super('test-purpose', 'a-test-secret-of-some-length', dataset);
+    }
+  }
+  let load!: (d: { version: string }) => Promise<void>;
+  const ids = new Ids({ register: (_name, fn) => (load = fn) });
+
+  it('refuses everything before a dataset is loaded, then opens what it issued (again and again)', async () => {
+    expect(ids.open('anything')).toBeUndefined();
+    await load({ version: 'v1' });
+    const id = ids.issue(77);
+    expect(ids.open(id)).toBe(77);
+    expect(ids.open(id)).toBe(77);
+    expect(ids.open(`${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+  });
+
+  it('stops accepting ids of the replaced dataset, even ones it had verified before', async () => {
+    await load({ version: 'v1' });
+    const id = ids.issue(5);
+    expect(ids.open(id)).toBe(5);
+    await load({ version: 'v2' });
+    expect(ids.open(id)).toBeUndefined();
+    expect(ids.open(ids.issue(5))).toBe(5);
   });
 });

@@ -5,6 +5,8 @@ const OWNER_BYTES = 4;
 const MAC_BYTES = 16;
 const BODY_BYTES = NONCE_BYTES + OWNER_BYTES;
 const RAW_BYTES = BODY_BYTES + MAC_BYTES;
+/** Bound of the verified-id cache: ~5 MB at most. */
+const VERIFIED_CACHE_MAX = 50_000;
 const ENCODED = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((RAW_BYTES * 8) / 6)}}$`);
 
 /**
@@ -55,10 +57,17 @@ export function deriveKey(secret: string, purpose: string, datasetVersion: strin
  */
 export abstract class DatasetSignedIds {
   private codec: SignedIdCodec | undefined;
+  /**
+   * Ids this key has verified, so the many requests of one session cost a map lookup instead of
+   * two HMACs. Only valid ids get in (a flood of forged ones cannot grow it), it is bounded, and it
+   * is dropped with the key when the dataset changes.
+   */
+  private verified = new Map<string, number>();
 
   protected constructor(purpose: string, secret: string, dataset: { register(name: string, load: (d: { version: string }) => Promise<void>): void }) {
     dataset.register(purpose, async ({ version }) => {
       this.codec = new SignedIdCodec(deriveKey(secret, purpose, version));
+      this.verified = new Map();
     });
   }
 
@@ -69,6 +78,14 @@ export abstract class DatasetSignedIds {
 
   /** The owner named by a valid id, or undefined for anything else (or before a dataset is loaded). */
   open(id: unknown): number | undefined {
-    return this.codec?.open(id);
+    if (typeof id !== 'string') return undefined;
+    const known = this.verified.get(id);
+    if (known !== undefined) return known;
+    const owner = this.codec?.open(id);
+    if (owner !== undefined) {
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+      this.verified.set(id, owner);
+    }
+    return owner;
   }
 }
