@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../infra/config/load-config';
 import { dataSourceOptions } from '../infra/database/data-source-options';
 import { connectRedis } from '../infra/redis/redis.module';
 import { RedisKeys } from '../infra/redis/redis-keys';
-import { DEFAULT_COST, hashPassword } from '../modules/auth/password-hasher';
+import { DEFAULT_COST, costOf, hashPassword } from '../modules/auth/password-hasher';
 import { buildOrderState } from '../modules/stock/order-state.builder';
 import { DatasetSpec, PlainUser, generateFoods, generateUsers, newDatasetVersion } from './dataset-generator';
 import { migrate } from './migrate';
@@ -80,7 +80,7 @@ function parseOptions(argv: string[]): { command: string; options: Options } {
 }
 
 async function hashAll(users: PlainUser[], hashCost: number, log: (line: string) => void): Promise<string[]> {
-  const cost = { ...DEFAULT_COST, N: 2 ** hashCost };
+  const cost = costOf(hashCost);
   const hashes = new Array<string>(users.length);
   let next = 0;
   let done = 0;

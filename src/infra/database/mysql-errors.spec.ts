@@ -1,4 +1,4 @@
-import { isRetryableLockError, mayHaveCommitted } from './mysql-errors';
+import { isDuplicateKey, isRetryableLockError, mayHaveCommitted } from './mysql-errors';
 
 describe('MySQL error classification', () => {
   const serverError = (code: string, sqlState: string) =>
@@ -24,5 +24,16 @@ describe('MySQL error classification', () => {
       mayHaveCommitted(Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' })),
     ).toBe(true);
     expect(mayHaveCommitted(new Error('something else'))).toBe(true);
+  });
+});
+
+describe('isDuplicateKey', () => {
+  it('names the unique key that was hit, through TypeORM wrapping or not', () => {
+    const raw = { code: 'ER_DUP_ENTRY', message: "Duplicate entry '7' for key 'uq_order_user'" };
+    expect(isDuplicateKey(raw, 'uq_order_user')).toBe(true);
+    expect(isDuplicateKey({ message: raw.message, driverError: { code: 'ER_DUP_ENTRY' } }, 'uq_order_user')).toBe(true);
+    expect(isDuplicateKey({ code: 'ER_DUP_ENTRY', message: "Duplicate entry 'x' for key 'PRIMARY'" }, 'uq_order_user')).toBe(false);
+    expect(isDuplicateKey({ code: 'ER_LOCK_DEADLOCK', message: 'uq_order_user' }, 'uq_order_user')).toBe(false);
+    expect(isDuplicateKey(null, 'uq_order_user')).toBe(false);
   });
 });

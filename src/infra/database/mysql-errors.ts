@@ -11,6 +11,12 @@ function driverErrorOf(error: unknown): DriverError {
   return { ...e.driverError, ...e };
 }
 
+/** A duplicate-key error on the named unique key (MySQL and MariaDB both name it in the message). */
+export function isDuplicateKey(error: unknown, key: string): boolean {
+  const { code } = driverErrorOf(error);
+  return code === 'ER_DUP_ENTRY' && ((error as { message?: string } | null)?.message ?? '').includes(key);
+}
+
 /** InnoDB rolled the statement back to break a deadlock or a lock wait: safe to run it again. */
 export function isRetryableLockError(error: unknown): boolean {
   const { code } = driverErrorOf(error);

@@ -10,8 +10,11 @@ export interface ScryptCost {
 
 /** Production default: 2^14 (16 MiB per hash), the scrypt paper's interactive-login setting. */
 export const DEFAULT_COST: ScryptCost = { N: 2 ** 14, r: 8, p: 1 };
-/** For load-test datasets only: a tiny cost so benchmarks measure the service, not the hash. */
-export const LOAD_TEST_COST: ScryptCost = { N: 2 ** 4, r: 1, p: 1 };
+
+/** The cost `npm run data -- generate --hash-cost N` means: 2^N, other parameters as the default. */
+export function costOf(log2N: number): ScryptCost {
+  return { ...DEFAULT_COST, N: 2 ** log2N };
+}
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;

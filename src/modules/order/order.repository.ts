@@ -71,10 +71,3 @@ export class OrderRepository {
     return rows.map((r) => ({ id: r.id, userId: Number(r.user_id), items: parseItems(r.items), total: Number(r.total) }));
   }
 }
-
-/** True for MySQL's duplicate-key error on the one-order-per-user unique key. */
-export function isDuplicateUserOrder(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string } | null;
-  const code = e?.code ?? e?.driverError?.code;
-  return code === 'ER_DUP_ENTRY' && /uq_order_user/.test(e?.message ?? '');
-}

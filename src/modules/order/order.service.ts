@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { mayHaveCommitted } from '../../infra/database/mysql-errors';
+import { isDuplicateKey, mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
 import { CartService } from '../cart/cart.service';
@@ -8,7 +8,7 @@ import { FoodCatalog } from '../stock/food-catalog.service';
 import { Reservation, StockService } from '../stock/stock.service';
 import { OrderCommitter } from './order-committer.service';
 import { newOrderId } from './order-id';
-import { OrderRepository, OrderRow, OrderVoidedError, isDuplicateUserOrder } from './order.repository';
+import { OrderRepository, OrderRow, OrderVoidedError } from './order.repository';
 
 @Injectable()
 export class OrderService {
@@ -51,7 +51,8 @@ export class OrderService {
   private async recover(reservation: Reservation, error: unknown): Promise<void> {
     // A reconciler voided it (this node had stalled past its lease) and already gave the stock back.
     if (error instanceof OrderVoidedError) throw new ServiceUnavailableError(error);
-    if (isDuplicateUserOrder(error)) {
+    // The unique key on order.user_id is the database's own backstop for one order per user.
+    if (isDuplicateKey(error, 'uq_order_user')) {
       // MySQL already holds an order of this user that Redis did not know of (Redis lost state).
       await this.stock.release(reservation.orderId, true).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
       throw DomainError.of(ErrorCode.ORDER_OUT_OF_LIMIT);
