@@ -39,7 +39,7 @@ const balancer = createServer((client) => {
   client.on('error', close);
   upstream.on('error', close);
 });
-balancer.listen(port, env.APP_HOST, () =>
+balancer.listen({ port, host: env.APP_HOST, backlog: 4096 }, () =>
   console.log(`[nodes] ${count} nodes on :${port + 1}..:${port + count}, balanced on http://${host}:${port}/`),
 );
 

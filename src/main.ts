@@ -8,7 +8,7 @@ const logger = new Logger('Main');
 
 async function serveWorker(config: AppConfig): Promise<void> {
   const app = await createApp(config);
-  await app.listen(config.APP_PORT, config.APP_HOST);
+  await app.listen({ port: config.APP_PORT, host: config.APP_HOST, backlog: config.APP_BACKLOG });
   if (!cluster.isWorker) printUrls(config);
 }
 

@@ -27,6 +27,15 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0) @Max(65535)
   APP_PORT = 8080;
 
+  /**
+   * Accept queue of the listening socket (the kernel caps it at net.core.somaxconn). Node's 511
+   * overflows when a thousand clients open a connection each at once: the dropped SYNs are
+   * retried after 1 s and 3 s, which shows as multi-second tail latency. Go listens with
+   * somaxconn; so do we, by default.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  APP_BACKLOG = 4096;
+
   /** Worker processes per node; each worker is a full cluster member with its own identity. */
   @Type(() => Number) @IsInt() @Min(1) @Max(256)
   WORKERS = availableParallelism();

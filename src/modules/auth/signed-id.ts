@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { fillRandom } from '../../infra/random/random-pool';
 
 const NONCE_BYTES = 8;
 const OWNER_BYTES = 4;
@@ -22,7 +23,7 @@ export class SignedIdCodec {
 
   issue(owner: number): string {
     const raw = Buffer.allocUnsafe(RAW_BYTES);
-    randomBytes(NONCE_BYTES).copy(raw, 0);
+    fillRandom(raw, 0, NONCE_BYTES);
     raw.writeUInt32BE((owner ^ this.pad(raw)) >>> 0, NONCE_BYTES);
     this.mac(raw).copy(raw, BODY_BYTES, 0, MAC_BYTES);
     return raw.toString('base64url');
@@ -71,9 +72,12 @@ export abstract class DatasetSignedIds {
     });
   }
 
+  /** A new id for `owner`; known valid here, so this worker's next requests with it skip the MAC. */
   issue(owner: number): string {
     if (!this.codec) throw new Error('No dataset loaded yet');
-    return this.codec.issue(owner);
+    const id = this.codec.issue(owner);
+    this.remember(id, owner);
+    return id;
   }
 
   /** The owner named by a valid id, or undefined for anything else (or before a dataset is loaded). */
@@ -82,10 +86,12 @@ export abstract class DatasetSignedIds {
     const known = this.verified.get(id);
     if (known !== undefined) return known;
     const owner = this.codec?.open(id);
-    if (owner !== undefined) {
-      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
-      this.verified.set(id, owner);
-    }
+    if (owner !== undefined) this.remember(id, owner);
     return owner;
+  }
+
+  private remember(id: string, owner: number): void {
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+    this.verified.set(id, owner);
   }
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBase64url } from '../../infra/random/random-pool';
 
 /** 96 random bits, base64url: unique without coordination between nodes. */
 export function newOrderId(): string {
-  return randomBytes(12).toString('base64url');
+  return randomBase64url(12);
 }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../../infra/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
+import { randomBase64url } from '../../infra/random/random-pool';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
@@ -49,7 +49,7 @@ export class VoteLedger {
 
   /** One round trip: checks the ticket and takes one use, or throws the contract's refusal. */
   async take(ticket: string, userIds: readonly number[]): Promise<TakenUse> {
-    const token = randomBytes(12).toString('base64url');
+    const token = randomBase64url(12);
     let status: string;
     try {
       [status] = await runScript<[string]>(this.redis, 'vote-take', TAKE_KEYS, [
