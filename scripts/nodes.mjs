@@ -17,7 +17,9 @@ const host = env.APP_HOST === '0.0.0.0' ? '127.0.0.1' : env.APP_HOST;
 
 const nodes = Array.from({ length: count }, (_, i) => {
   const nodePort = port + 1 + i;
-  const child = spawn(process.execPath, [join(projectRoot, 'dist', 'main.js')], {
+  // A single-worker node is not forked by a primary, so it takes the worker heap budget here.
+  const heap = `--max-old-space-size=${env.WORKER_HEAP_MB || 160}`;
+  const child = spawn(process.execPath, [heap, join(projectRoot, 'dist', 'main.js')], {
     cwd: projectRoot,
     env: { ...env, WORKERS: '1', APP_PORT: String(nodePort) },
     stdio: 'inherit',

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
-import { createApp } from './app.factory';
 import { AppConfig, ConfigError } from './infra/config/app-config';
 import { loadConfig } from './infra/config/load-config';
 
 const logger = new Logger('Main');
 
 async function serveWorker(config: AppConfig): Promise<void> {
+  // Loaded here, not at the top: the primary only forks and watches, and need not hold the app.
+  const { createApp } = await import('./app.factory');
   const app = await createApp(config);
   await app.listen({ port: config.APP_PORT, host: config.APP_HOST, backlog: config.APP_BACKLOG });
   if (!cluster.isWorker) printUrls(config);
@@ -19,6 +20,8 @@ async function serveWorker(config: AppConfig): Promise<void> {
  */
 function runPrimary(config: AppConfig): void {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const otherFlags = process.execArgv.filter((arg) => !arg.startsWith('--max-old-space-size'));
+  cluster.setupPrimary({ execArgv: [...otherFlags, `--max-old-space-size=${config.WORKER_HEAP_MB}`] });
   let stopping = false;
   let listening = 0;
   const fork = (): void => void cluster.fork();
