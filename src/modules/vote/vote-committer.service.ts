@@ -1,24 +1,30 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../infra/config/app-config';
 import { BatchWriter } from '../../infra/database/batch-writer';
-import { Metrics } from '../../infra/metrics/metrics.service';
 import { mayHaveCommitted } from '../../infra/database/mysql-errors';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import type { CommitOutcome } from './commit-outcome';
 import { VoteCountRepository } from './vote-count.repository';
+import { TakenUse, VoteLedger } from './vote-ledger.service';
 
-/** What became of a vote's MySQL commit. `in-doubt`: the connection died, it may have committed. */
-export type CommitOutcome =
-  { status: 'committed' } | { status: 'failed' | 'in-doubt'; error: unknown };
+/** A vote after its group's commit and settle. */
+export interface SettledVote {
+  readonly outcome: CommitOutcome;
+  /** Set when Redis could not record the outcome: the vote must not be acknowledged. */
+  readonly settleError?: unknown;
+}
 
 interface PendingVote {
-  readonly userIds: readonly number[];
-  outcome?: CommitOutcome;
+  readonly use: TakenUse;
+  settled?: SettledVote;
 }
 
 /**
  * Group commit of votes: every vote that arrives while a commit is in flight goes into the next
- * one, summed per user into a single `INSERT ... ON DUPLICATE KEY UPDATE`. The write never
- * throws to the BatchWriter: its item-by-item retry would apply a group twice if the group's
- * outcome was in doubt. Each vote learns its group's outcome instead.
+ * one, summed per user into a single `INSERT ... ON DUPLICATE KEY UPDATE`, and the group's
+ * outcome is then recorded in Redis with one script call (see vote-settle.lua) before any of its
+ * votes is answered. The write never throws to the BatchWriter: its item-by-item retry would
+ * apply a group twice if the group's outcome was in doubt. Each vote learns its group's outcome.
  */
 @Injectable()
 export class VoteCommitter implements OnApplicationShutdown {
@@ -26,6 +32,7 @@ export class VoteCommitter implements OnApplicationShutdown {
 
   constructor(
     private readonly repository: VoteCountRepository,
+    private readonly ledger: VoteLedger,
     private readonly metrics: Metrics,
     config: AppConfig,
   ) {
@@ -36,10 +43,10 @@ export class VoteCommitter implements OnApplicationShutdown {
     });
   }
 
-  async commit(userIds: readonly number[]): Promise<CommitOutcome> {
-    const vote: PendingVote = { userIds };
+  async commit(use: TakenUse): Promise<SettledVote> {
+    const vote: PendingVote = { use };
     await this.writer.submit(vote);
-    return vote.outcome ?? { status: 'committed' };
+    return vote.settled ?? { outcome: { status: 'committed' } };
   }
 
   /** On SIGTERM the HTTP server has let its requests finish; this is the safety net. */
@@ -50,17 +57,24 @@ export class VoteCommitter implements OnApplicationShutdown {
   private async write(votes: PendingVote[]): Promise<void> {
     const totals = new Map<number, number>();
     for (const vote of votes)
-      for (const id of vote.userIds) totals.set(id, (totals.get(id) ?? 0) + 1);
+      for (const id of vote.use.userIds) totals.set(id, (totals.get(id) ?? 0) + 1);
     this.metrics.inc('vote.commitGroups');
+    let outcome: CommitOutcome = { status: 'committed' };
     try {
       await this.repository.addVotes(totals);
     } catch (error) {
       this.metrics.inc('vote.commitFailures');
-      const outcome: CommitOutcome = {
-        status: mayHaveCommitted(error) ? 'in-doubt' : 'failed',
-        error,
-      };
-      for (const vote of votes) vote.outcome = outcome;
+      outcome = { status: mayHaveCommitted(error) ? 'in-doubt' : 'failed', error };
     }
+    let settled: SettledVote = { outcome };
+    try {
+      await this.ledger.settle(
+        votes.map((v) => v.use),
+        outcome,
+      );
+    } catch (settleError) {
+      settled = { outcome, settleError };
+    }
+    for (const vote of votes) vote.settled = settled;
   }
 }

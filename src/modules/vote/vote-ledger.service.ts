@@ -8,7 +8,7 @@ import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
 import { TICKET_USE_KEYS } from '../ticket/ticket-keys';
-import type { CommitOutcome } from './vote-committer.service';
+import type { CommitOutcome } from './commit-outcome';
 
 /**
  * A vote still in flight this long after its Redis step is taken for abandoned (its node died):
@@ -60,7 +60,7 @@ export class VoteLedger {
       ]);
     } catch (error) {
       // The script may have run before the connection failed: undo it if so (a no-op if not).
-      await this.settle({ token, ticket, userIds }, { status: 'failed', error }).catch(
+      await this.settle([{ token, ticket, userIds }], { status: 'failed', error }).catch(
         () => undefined,
       );
       throw new ServiceUnavailableError(error);
@@ -70,13 +70,13 @@ export class VoteLedger {
     throw DomainError.of(ErrorCode.TICKET_INVALID);
   }
 
-  /** Records the commit's outcome in Redis (cached counts, pending marks, the ticket use). */
-  async settle(use: TakenUse, outcome: CommitOutcome): Promise<void> {
-    await runScript(this.redis, 'vote-settle', SETTLE_KEYS, [
-      use.token,
-      outcome.status,
-      use.ticket,
-      ...use.userIds,
-    ]);
+  /**
+   * Records a commit group's outcome in Redis (cached counts, pending marks, the ticket uses):
+   * one round trip for the whole group, however many votes it holds.
+   */
+  async settle(uses: readonly TakenUse[], outcome: CommitOutcome): Promise<void> {
+    const args: (string | number)[] = [outcome.status];
+    for (const use of uses) args.push(use.token, use.ticket, use.userIds.length, ...use.userIds);
+    await runScript(this.redis, 'vote-settle', SETTLE_KEYS, args);
   }
 }

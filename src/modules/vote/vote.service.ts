@@ -27,9 +27,9 @@ export class VoteService {
 
   /**
    * Checks the input and the users (in memory), takes a ticket use (one Redis round trip),
-   * commits to MySQL (its share of a group commit), updates the cache, and only then returns.
-   * No lock: concurrent votes proceed in parallel. All or nothing: a refusal changes nothing, and
-   * a failed commit gives the use back.
+   * commits to MySQL and records the outcome in Redis (its share of one group commit and one
+   * group settle), and only then returns. No lock: concurrent votes proceed in parallel. All or
+   * nothing: a refusal changes nothing, and a failed commit gives the use back.
    */
   async vote(usernames: readonly string[], ticket: string): Promise<void> {
     let userIds: number[];
@@ -44,17 +44,15 @@ export class VoteService {
       this.metrics.inc(error instanceof ServiceUnavailableError ? 'vote.failed' : 'vote.refused');
       throw error;
     });
-    const outcome = await this.committer.commit(userIds);
-    try {
-      await this.ledger.settle(use, outcome);
-    } catch (error) {
+    const { outcome, settleError } = await this.committer.commit(use);
+    if (settleError !== undefined) {
       // Redis failed after the commit: not acknowledged, since a cached count could now lag
       // behind it. The vote stays in flight until the heal job ends it and drops those counts.
       this.metrics.inc('vote.failed');
       this.logger.error(
-        `Vote ${outcome.status} in MySQL but settling it in Redis failed: ${(error as Error).message}`,
+        `Vote ${outcome.status} in MySQL but settling it in Redis failed: ${(settleError as Error).message}`,
       );
-      throw new ServiceUnavailableError(error);
+      throw new ServiceUnavailableError(settleError);
     }
     if (outcome.status !== 'committed') {
       this.metrics.inc('vote.failed');
