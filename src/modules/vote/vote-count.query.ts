@@ -12,11 +12,14 @@ import { Coalescer } from './coalescer';
 import { VoteCountRepository } from './vote-count.repository';
 import { checkUsername } from './vote-input';
 
+const READ_KEYS = [RedisKeys.voteCounts, RedisKeys.votePending];
+
 /**
- * `query(username)`: cache-aside over `vote_count`. A hit is one HGET. A miss joins this node's
- * flight for the user (see Coalescer), which reads the user's version, then MySQL, then stores
- * the count only if no vote touched the user meanwhile (vote-cache-fill.lua), so a query racing
- * a vote never leaves an old count in the cache.
+ * `query(username)`: cache-aside over `vote_count`. A hit is one script call (vote-cache-read.lua:
+ * the cached count, unless a vote for the user is in flight). A miss joins this node's flight for
+ * the user (see Coalescer), which reads the user's version, then MySQL, then stores the count
+ * only if no vote touched the user meanwhile (vote-cache-fill.lua), so a query racing a vote never
+ * leaves an old count in the cache.
  */
 @Injectable()
 export class VoteCountQuery {
@@ -45,9 +48,7 @@ export class VoteCountQuery {
     if (!this.dataset.current) throw new ServiceUnavailableError('no dataset loaded yet');
     const user = this.users.findByName(username);
     if (!user) throw new DomainError(ErrorCode.USER_NOT_FOUND, `用户不存在: ${username}`);
-    const cached = await this.redisCall(() =>
-      this.redis.hget(RedisKeys.voteCounts, String(user.id)),
-    );
+    const cached = await this.redisCall(() => this.cachedCount(String(user.id)));
     if (cached !== null) {
       this.metrics.inc('query.cacheHits');
       return Number(cached);
@@ -61,10 +62,7 @@ export class VoteCountQuery {
     const field = String(userId);
     // Auto-pipelined: one round trip. The version must be read before MySQL is.
     const [cached, version] = await this.redisCall(() =>
-      Promise.all([
-        this.redis.hget(RedisKeys.voteCounts, field),
-        this.redis.hget(RedisKeys.voteVersions, field),
-      ]),
+      Promise.all([this.cachedCount(field), this.redis.hget(RedisKeys.voteVersions, field)]),
     );
     // The flight before this one may have filled the cache while this one gathered callers.
     if (cached !== null) return Number(cached);
@@ -77,6 +75,10 @@ export class VoteCountQuery {
     }
     await this.fill(field, count, version ?? '0');
     return count;
+  }
+
+  private cachedCount(field: string): Promise<string | null> {
+    return runScript<string | null>(this.redis, 'vote-cache-read', READ_KEYS, [field]);
   }
 
   private async fill(field: string, count: number, version: string): Promise<void> {

@@ -46,13 +46,12 @@ export class VoteService {
     });
     const { outcome, settleError } = await this.committer.commit(use);
     if (settleError !== undefined) {
-      // Redis failed after the commit: not acknowledged, since a cached count could now lag
-      // behind it. The vote stays in flight until the heal job ends it and drops those counts.
-      this.metrics.inc('vote.failed');
-      this.logger.error(
+      // Only the cache missed the news: the vote is in MySQL, so it is acknowledged. Its users'
+      // pending marks stay in Redis, and while they do every query for them reads MySQL
+      // (vote-cache-read.lua); the heal job ends the vote later and drops their cached counts.
+      this.logger.warn(
         `Vote ${outcome.status} in MySQL but settling it in Redis failed: ${(settleError as Error).message}`,
       );
-      throw new ServiceUnavailableError(settleError);
     }
     if (outcome.status !== 'committed') {
       this.metrics.inc('vote.failed');

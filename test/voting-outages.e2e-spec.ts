@@ -1,0 +1,424 @@
+import type Redis from 'ioredis';
+import type { Connection } from 'mysql2/promise';
+import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
+import { Reply, request } from './utils/http';
+import {
+  GraphqlBody,
+  QUERY,
+  VOTE,
+  committedCounts,
+  eventually,
+  gql,
+  metricsOf,
+  nextTicket,
+  queryCount,
+  sleep,
+  vote,
+} from './utils/voting';
+import { TcpProxy } from './utils/tcp-proxy';
+
+/**
+ * The voting API when Redis or MySQL goes away under a running node, on the wire: the node reaches
+ * both through TCP proxies the suite cuts or pauses, while the suite reads Redis and MySQL
+ * directly. A Redis outage is a prompt SERVICE_UNAVAILABLE for vote, query and cas with nothing
+ * applied; a MySQL outage likewise for a vote, with the ticket use given back; and a vote whose
+ * MySQL commit succeeded but whose Redis settle failed is acknowledged (it counts), while `query`
+ * never serves the cached count it left behind MySQL: its pending marks send readers to MySQL
+ * until the leader's heal job ends the vote.
+ */
+
+/** "Promptly": an outage is answered long before a client would give up. */
+const PROMPT_MS = 2000;
+/** How long the Redis outage test keeps sending requests into the outage. */
+const OUTAGE_MS = 2500;
+const INTERVAL_MS = 1000;
+/** Redis logical DB of this suite (test/utils/app-cluster.ts documents the allocation). */
+const REDIS_DB = 11;
+/**
+ * vote-ledger.service.ts ABANDONED_AFTER_MS (30 s, not configurable) plus the heal job's period
+ * (a sixth of it, 5 s) plus slack: how long a vote whose settle failed may stay in flight.
+ */
+const HEAL_WITHIN_MS = 30_000 + 5_000 + 7_000;
+
+let env: TestEnv;
+let node: AppNode;
+let redis: Redis;
+let mysql: Connection;
+let redisProxy: TcpProxy;
+let mysqlProxy: TcpProxy;
+let nextUser = 1; // users[0] is root
+
+type User = TestEnv['users'][number];
+
+/** Acknowledged votes per user id: exactly what MySQL must hold. */
+const acknowledged = new Map<number, number>();
+
+function takeUsers(n: number): User[] {
+  const taken = env.users.slice(nextUser, nextUser + n);
+  nextUser += n;
+  if (taken.length < n) throw new Error('the suite needs more users in its dataset');
+  return taken;
+}
+
+const field = (user: User): string => String(user.id);
+
+/** Votes on the node and expects 成功; records the votes as acknowledged. */
+async function voteAcknowledged(users: User[]): Promise<void> {
+  const ticket = await freshTicket();
+  expect(
+    await vote(
+      node.url,
+      users.map((u) => u.name),
+      ticket,
+    ),
+  ).toBe('成功');
+  for (const u of users) acknowledged.set(u.id, (acknowledged.get(u.id) ?? 0) + 1);
+}
+
+/** MySQL holds exactly the acknowledged votes. */
+async function expectCommittedExactly(users: User[]): Promise<void> {
+  const committed = await committedCounts(mysql);
+  expect(Object.fromEntries(users.map((u) => [u.name, committed.get(u.id) ?? 0]))).toEqual(
+    Object.fromEntries(
+      users.map((u) => [u.name, acknowledged.get(u.id) ?? 0]),
+    ),
+  );
+}
+
+async function committedOf(user: User): Promise<number> {
+  return (await committedCounts(mysql)).get(user.id) ?? 0;
+}
+
+/** A ticket fresh enough to finish a test step before the next rotation. */
+async function freshTicket(): Promise<string> {
+  return nextTicket(redis, await redis.get(RedisKeys.ticket), INTERVAL_MS * 4);
+}
+
+interface VotingState {
+  ticket: string | null;
+  uses: string | null;
+  counts: Record<string, string>;
+  versions: Record<string, string>;
+  pending: Record<string, string>;
+  inflight: Record<string, string>;
+}
+
+/** Everything in Redis that a vote (or a refused one) could change. */
+async function votingState(): Promise<VotingState> {
+  const [ticket, uses] = await redis.mget(RedisKeys.ticket, RedisKeys.ticketUses);
+  return {
+    ticket,
+    uses,
+    counts: await redis.hgetall(RedisKeys.voteCounts),
+    versions: await redis.hgetall(RedisKeys.voteVersions),
+    pending: await redis.hgetall(RedisKeys.votePending),
+    inflight: await redis.hgetall(RedisKeys.voteInflight),
+  };
+}
+
+/** Times one request: its reply and how long it took. */
+async function timed<T>(send: () => Promise<T>): Promise<{ reply: T; ms: number }> {
+  const t0 = Date.now();
+  const reply = await send();
+  return { reply, ms: Date.now() - t0 };
+}
+
+/**
+ * The contract's SERVICE_UNAVAILABLE as GraphQL carries it: HTTP 200, no data (every root field
+ * is non-null), one error on the field with `extensions.code`.
+ */
+function expectServiceUnavailable(reply: Reply<GraphqlBody<unknown>>, fieldName: string): void {
+  expect({ status: reply.status, body: reply.body }).toEqual({
+    status: 200,
+    body: {
+      data: null,
+      errors: [
+        expect.objectContaining({
+          message: expect.stringMatching(/\S/),
+          path: [fieldName],
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        }),
+      ],
+    },
+  });
+}
+
+async function waitReady(timeoutMs = 15_000): Promise<void> {
+  await eventually(
+    async () => {
+      const reply = await request('GET', `${node.url}/health/ready`, { timeoutMs: 3000 }).catch(
+        () => undefined,
+      );
+      return reply?.status === 200 ? true : undefined;
+    },
+    timeoutMs,
+    'the node to be ready',
+    100,
+  );
+}
+
+async function metric(name: string): Promise<number> {
+  return Number((await metricsOf(node.url))[name]);
+}
+
+beforeAll(async () => {
+  env = await createTestEnv(
+    'voting_outages',
+    REDIS_DB,
+    { users: 30, foods: 2 },
+    { TICKET_INTERVAL_MS: String(INTERVAL_MS), LEADER_LEASE_MS: '1500' },
+  );
+  redisProxy = await TcpProxy.start(
+    Number(env.env.REDIS_PORT ?? 6379),
+    env.env.REDIS_HOST ?? '127.0.0.1',
+  );
+  mysqlProxy = await TcpProxy.start(
+    Number(env.env.DB_PORT ?? 3306),
+    env.env.DB_HOST ?? '127.0.0.1',
+  );
+  redis = redisOf(env);
+  // A fresh dataset for a fresh run: nothing left of an earlier run in this suite's Redis DB.
+  await redis.del(
+    RedisKeys.voteCounts,
+    RedisKeys.voteVersions,
+    RedisKeys.votePending,
+    RedisKeys.voteInflight,
+  );
+  mysql = await mysqlOf(env);
+  node = await startNode(env, {
+    env: { REDIS_PORT: String(redisProxy.port), DB_PORT: String(mysqlProxy.port) },
+  });
+  // The node really goes through both proxies.
+  expect(redisProxy.accepted).toBeGreaterThan(0);
+  expect(mysqlProxy.accepted).toBeGreaterThan(0);
+  await nextTicket(redis, null);
+}, 60_000);
+
+afterAll(async () => {
+  redisProxy?.resume();
+  mysqlProxy?.resume();
+  await redisProxy?.restore();
+  await mysqlProxy?.restore();
+  await node?.stop('SIGTERM', 5000);
+  await redisProxy?.close();
+  await mysqlProxy?.close();
+  redis?.disconnect();
+  await mysql?.end();
+});
+
+beforeEach(async () => {
+  await waitReady();
+});
+
+it('answers vote, query and cas with a prompt SERVICE_UNAVAILABLE while Redis is cut, applies nothing, and votes again after', async () => {
+  const [cachedUser, uncachedUser] = takeUsers(2);
+  await voteAcknowledged([cachedUser]);
+  expect(await queryCount(node.url, cachedUser.name)).toBe(1);
+  expect(await redis.hget(RedisKeys.voteCounts, field(cachedUser))).toBe('1');
+  expect(await redis.hget(RedisKeys.voteCounts, field(uncachedUser))).toBeNull();
+  const failedBefore = await metric('vote.failed');
+  const mysqlBefore = await committedCounts(mysql);
+
+  await redisProxy.cut();
+  const answers: { what: string; ms: number; reply: Reply<GraphqlBody<unknown>> }[] = [];
+  let votesSent = 0;
+  try {
+    // Taken after the cut: the node cannot change Redis any more, not even rotate the ticket, so
+    // this is the ticket in force; a vote with it would succeed if Redis were reachable.
+    const before = await votingState();
+    expect(before.ticket).not.toBeNull();
+    const sends: [string, string, () => Promise<Reply<GraphqlBody<unknown>>>][] = [
+      [
+        'vote',
+        'vote',
+        () =>
+          gql(node.url, VOTE, {
+            usernames: [cachedUser.name, uncachedUser.name],
+            ticket: before.ticket,
+          }),
+      ],
+      ['query (cached)', 'query', () => gql(node.url, QUERY, { username: cachedUser.name })],
+      ['query (uncached)', 'query', () => gql(node.url, QUERY, { username: uncachedUser.name })],
+      ['cas', 'cas', () => gql(node.url, '{ cas }')],
+    ];
+    const t0 = Date.now();
+    while (Date.now() - t0 < OUTAGE_MS) {
+      for (const [what, fieldName, send] of sends) {
+        const { reply, ms } = await timed(send);
+        if (what === 'vote') votesSent++;
+        answers.push({ what, ms, reply });
+        expectServiceUnavailable(reply, fieldName);
+      }
+      await sleep(150);
+    }
+    // Nothing reached Redis: no ticket use taken, no count, no mark, no vote in flight.
+    expect(await votingState()).toEqual(before);
+  } finally {
+    await redisProxy.restore();
+  }
+  expect(answers.length).toBeGreaterThanOrEqual(8);
+  expect(answers.filter((a) => a.ms >= PROMPT_MS).map((a) => [a.what, a.ms])).toEqual([]);
+  // Nothing reached MySQL either.
+  expect(await committedCounts(mysql)).toEqual(mysqlBefore);
+  expect((await metric('vote.failed')) - failedBefore).toBe(votesSent);
+
+  // Back to normal once Redis is back.
+  await waitReady();
+  const acknowledgedBefore = await metric('vote.acknowledged');
+  const { ms } = await timed(() => voteAcknowledged([cachedUser, uncachedUser]));
+  expect(ms).toBeLessThan(PROMPT_MS + INTERVAL_MS * 4);
+  expect((await metric('vote.acknowledged')) - acknowledgedBefore).toBe(1);
+  await expectCommittedExactly([cachedUser, uncachedUser]);
+  expect(await queryCount(node.url, cachedUser.name)).toBe(2);
+  expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
+  expect(await redis.hgetall(RedisKeys.voteInflight)).toEqual({});
+  expect(await redis.hgetall(RedisKeys.votePending)).toEqual({});
+});
+
+it('answers a vote with a prompt SERVICE_UNAVAILABLE while MySQL is cut, gives the ticket use back, and votes again after', async () => {
+  const [cachedUser, uncachedUser] = takeUsers(2);
+  await voteAcknowledged([cachedUser]);
+  expect(await queryCount(node.url, cachedUser.name)).toBe(1);
+  const mysqlBefore = await committedCounts(mysql);
+
+  await mysqlProxy.cut();
+  // Let the node see its pooled connections die before it is asked anything.
+  await sleep(200);
+  let before: VotingState;
+  let after: VotingState;
+  try {
+    const ticket = await freshTicket();
+    before = await votingState();
+    const { reply, ms } = await timed(() =>
+      gql(node.url, VOTE, { usernames: [cachedUser.name, uncachedUser.name], ticket }),
+    );
+    expectServiceUnavailable(reply, 'vote');
+    expect(ms).toBeLessThan(PROMPT_MS);
+    after = await votingState();
+    // A cached count needs no MySQL; an uncached one does.
+    expect(await queryCount(node.url, cachedUser.name)).toBe(1);
+    expectServiceUnavailable(await gql(node.url, QUERY, { username: uncachedUser.name }), 'query');
+  } finally {
+    await mysqlProxy.restore();
+  }
+  // The use was given back (unless a rotation replaced the ticket meanwhile, which resets it),
+  // no cached count moved, nothing is left in flight or pending.
+  if (after.ticket === before.ticket) expect(after.uses).toBe(before.uses);
+  expect({ ...after, ticket: null, uses: null, versions: {} }).toEqual({
+    ...before,
+    ticket: null,
+    uses: null,
+    versions: {},
+  });
+  expect(await committedCounts(mysql)).toEqual(mysqlBefore);
+
+  await waitReady();
+  await voteAcknowledged([cachedUser, uncachedUser]);
+  await expectCommittedExactly([cachedUser, uncachedUser]);
+  expect(await queryCount(node.url, cachedUser.name)).toBe(2);
+  expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
+});
+
+it('acknowledges a vote committed to MySQL whose Redis settle failed, and query never serves the count it left stale', async () => {
+  const [x, y] = takeUsers(2);
+  // x has a cached count before the vote; y has none.
+  await voteAcknowledged([x]);
+  expect(await queryCount(node.url, x.name)).toBe(1);
+  expect(await redis.hget(RedisKeys.voteCounts, field(x))).toBe('1');
+  expect(await redis.hget(RedisKeys.voteCounts, field(y))).toBeNull();
+  const healedBefore = await metric('vote.cacheHealed');
+  const groupsBefore = await metric('vote.commitGroups');
+
+  // Hold the commit: MySQL gets the INSERT only when the proxy resumes.
+  mysqlProxy.pause();
+  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
+  let usesAtTake: string | null | undefined;
+  let ticket: string;
+  try {
+    ticket = await freshTicket();
+    const pending = timed(() => gql(node.url, VOTE, { usernames: [x.name, y.name], ticket })).then(
+      (r) => (outcome = r),
+    );
+    // The Redis step is done and its answer reached the node: its group commit has started (the
+    // counter is bumped right before the INSERT is sent, and /metrics needs neither store).
+    await eventually(
+      async () => ((await metric('vote.commitGroups')) > groupsBefore ? true : undefined),
+      5000,
+      'the vote to reach its MySQL commit',
+    );
+    const inflight = await redis.hgetall(RedisKeys.voteInflight);
+    expect(Object.values(inflight)).toEqual([expect.stringMatching(`:${x.id},${y.id}$`)]);
+    usesAtTake = await redis.get(RedisKeys.ticketUses);
+    expect(outcome).toBeUndefined();
+
+    // Redis goes away while the commit is held; then the commit goes through.
+    await redisProxy.cut();
+    await sleep(100);
+    mysqlProxy.resume();
+    await pending;
+  } finally {
+    mysqlProxy.resume();
+  }
+  let stateInOutage: VotingState;
+  try {
+    // The commit landed in MySQL: the vote counts, so the client is told 成功, promptly.
+    expect(outcome!.reply.body.errors).toBeUndefined();
+    expect(outcome!.reply.body.data).toEqual({ vote: '成功' });
+    expect(outcome!.ms).toBeLessThan(PROMPT_MS + 1000);
+    for (const u of [x, y]) acknowledged.set(u.id, (acknowledged.get(u.id) ?? 0) + 1);
+    await expectCommittedExactly([x, y]);
+    stateInOutage = await votingState();
+  } finally {
+    await redisProxy.restore();
+  }
+  // Unsettled: the use stays taken (the vote did commit), the vote is still in flight with its
+  // pending marks, and the cached count of x was not moved: it is now behind MySQL.
+  expect(stateInOutage.ticket).toBe(ticket!);
+  expect(stateInOutage.uses).toBe(usesAtTake);
+  expect(Object.keys(stateInOutage.inflight)).toHaveLength(1);
+  expect(stateInOutage.counts[field(x)]).toBe('1');
+  expect(stateInOutage.pending).toEqual({ [field(x)]: '1', [field(y)]: '1' });
+
+  await waitReady();
+  // The stale cached count is never served: from the first query on, both read MySQL.
+  expect(await redis.hget(RedisKeys.voteCounts, field(x))).toBe('1');
+  expect(await queryCount(node.url, x.name)).toBe(2);
+  expect(await queryCount(node.url, y.name)).toBe(1);
+  // Meanwhile, another acknowledged vote for x after the outage.
+  await voteAcknowledged([x]);
+
+  // Until the vote is healed, and after, every query answers exactly what MySQL holds.
+  const seen: number[] = [];
+  await eventually(
+    async () => {
+      const [countX, countY] = await Promise.all([
+        queryCount(node.url, x.name),
+        queryCount(node.url, y.name),
+      ]);
+      expect(countX).toBe(await committedOf(x));
+      expect(countY).toBe(await committedOf(y));
+      seen.push(countX);
+      return (await redis.hlen(RedisKeys.voteInflight)) === 0 ? true : undefined;
+    },
+    HEAL_WITHIN_MS,
+    'the heal job to end the unsettled vote',
+    250,
+  );
+  expect(new Set(seen)).toEqual(new Set([3]));
+  expect((await metric('vote.cacheHealed')) - healedBefore).toBe(1);
+  expect(await redis.hgetall(RedisKeys.votePending)).toEqual({});
+
+  // From now on the cache holds MySQL's count again, and new votes keep it exact.
+  await expectCommittedExactly([x, y]);
+  const mysqlX = await committedOf(x);
+  expect(mysqlX).toBe(3);
+  expect(await queryCount(node.url, x.name)).toBe(mysqlX);
+  expect(await redis.hget(RedisKeys.voteCounts, field(x))).toBe(String(mysqlX));
+  expect(await queryCount(node.url, y.name)).toBe(1);
+  expect(await redis.hget(RedisKeys.voteCounts, field(y))).toBe('1');
+  await voteAcknowledged([x, y]);
+  expect(await queryCount(node.url, x.name)).toBe(mysqlX + 1);
+  expect(await queryCount(node.url, y.name)).toBe(2);
+  await expectCommittedExactly([x, y]);
+}, 70_000);
