@@ -158,6 +158,12 @@ async function waitReady(timeoutMs = 15_000): Promise<void> {
   );
 }
 
+/** Group commits voided by a node that could not tell whether they had committed. */
+async function voidedGroups(): Promise<number> {
+  const [rows] = await mysql.query('SELECT COUNT(*) AS n FROM vote_group WHERE voided = 1');
+  return Number((rows as { n: number }[])[0].n);
+}
+
 async function metric(name: string): Promise<number> {
   return Number((await metricsOf(node.url))[name]);
 }
@@ -312,6 +318,63 @@ it('answers a vote with a prompt SERVICE_UNAVAILABLE while MySQL is cut, gives t
     versions: {},
   });
   expect(await committedCounts(mysql)).toEqual(mysqlBefore);
+
+  await waitReady();
+  await voteAcknowledged([cachedUser, uncachedUser]);
+  await expectCommittedExactly([cachedUser, uncachedUser]);
+  expect(await queryCount(node.url, cachedUser.name)).toBe(2);
+  expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
+});
+
+it('settles a commit cut off mid-way: asks MySQL, voids the group that never landed, answers SERVICE_UNAVAILABLE and gives the use back', async () => {
+  const [cachedUser, uncachedUser] = takeUsers(2);
+  await voteAcknowledged([cachedUser]);
+  expect(await queryCount(node.url, cachedUser.name)).toBe(1);
+  const mysqlBefore = await committedCounts(mysql);
+  const voidedBefore = await voidedGroups();
+  const inDoubtBefore = await metric('vote.groupsInDoubt');
+  const groupsBefore = await metric('vote.commitGroups');
+
+  // The commit's first bytes are held by the paused proxy, then its connection is reset: the node
+  // cannot know whether the group committed (a reset may come after the server committed).
+  mysqlProxy.pause();
+  let before: VotingState;
+  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
+  try {
+    const ticket = await freshTicket();
+    before = await votingState();
+    const pending = timed(() =>
+      gql(node.url, VOTE, { usernames: [cachedUser.name, uncachedUser.name], ticket }),
+    ).then((r) => (outcome = r));
+    await eventually(
+      async () => ((await metric('vote.commitGroups')) > groupsBefore ? true : undefined),
+      5000,
+      'the vote to reach its MySQL commit',
+    );
+    await mysqlProxy.cut();
+    mysqlProxy.resume();
+    // MySQL is unreachable for a moment: the node keeps asking until it can.
+    await sleep(500);
+    await mysqlProxy.restore();
+    await pending;
+  } finally {
+    mysqlProxy.resume();
+    await mysqlProxy.restore();
+  }
+  // The group never reached MySQL: the node's void record won, so the vote is refused truthfully.
+  expectServiceUnavailable(outcome!.reply, 'vote');
+  expect(outcome!.ms).toBeLessThan(PROMPT_MS + 3000);
+  expect(await voidedGroups()).toBe(voidedBefore + 1);
+  expect(await metric('vote.groupsInDoubt')).toBe(inDoubtBefore);
+  expect(await committedCounts(mysql)).toEqual(mysqlBefore);
+  const after = await votingState();
+  if (after.ticket === before!.ticket) expect(after.uses).toBe(before!.uses);
+  expect({ ...after, ticket: null, uses: null, versions: {} }).toEqual({
+    ...before!,
+    ticket: null,
+    uses: null,
+    versions: {},
+  });
 
   await waitReady();
   await voteAcknowledged([cachedUser, uncachedUser]);

@@ -134,7 +134,7 @@ async function generate(db: DataSource, redis: Redis, options: Options, log: (li
 
   // Redis first, so no node keeps selling against the old stock while MySQL is rewritten.
   log(`[data] cleared ${await clearRedis(redis)} Redis keys`);
-  for (const table of ['`order`', 'order_void', 'vote_count', 'food', '`user`', 'dataset']) await db.query(`TRUNCATE TABLE ${table}`);
+  for (const table of ['`order`', 'order_void', 'vote_count', 'vote_group', 'food', '`user`', 'dataset']) await db.query(`TRUNCATE TABLE ${table}`);
   await insertChunked(db, '`user`', ['id', 'name', 'password_hash'], users.map((u, i) => [u.id, u.name, hashes[i]]));
   await insertChunked(db, 'food', ['id', 'price', 'stock'], foods.map((f) => [f.id, f.price, f.stock]));
   // Written last: running nodes reload when they see the new version.

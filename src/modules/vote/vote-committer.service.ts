@@ -1,8 +1,10 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../../infra/config/app-config';
 import { BatchWriter } from '../../infra/database/batch-writer';
 import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
+import { randomBase64url } from '../../infra/random/random-pool';
 import type { CommitOutcome } from './commit-outcome';
 import { VoteCountRepository } from './vote-count.repository';
 import { TakenUse, VoteLedger } from './vote-ledger.service';
@@ -13,6 +15,13 @@ export interface SettledVote {
   /** Set when Redis could not record the outcome: the vote must not be acknowledged. */
   readonly settleError?: unknown;
 }
+
+/**
+ * How long a node keeps asking MySQL about a group whose commit outcome is unknown (the
+ * connection died mid-commit) before it gives up and leaves the group in doubt.
+ */
+const RESOLVE_FOR_MS = 3000;
+const RESOLVE_EVERY_MS = 250;
 
 interface PendingVote {
   readonly use: TakenUse;
@@ -28,6 +37,7 @@ interface PendingVote {
  */
 @Injectable()
 export class VoteCommitter implements OnApplicationShutdown {
+  private readonly logger = new Logger(VoteCommitter.name);
   private readonly writer: BatchWriter<PendingVote>;
 
   constructor(
@@ -36,7 +46,7 @@ export class VoteCommitter implements OnApplicationShutdown {
     private readonly metrics: Metrics,
     config: AppConfig,
   ) {
-    metrics.declare('vote.commitGroups', 'vote.commitFailures');
+    metrics.declare('vote.commitGroups', 'vote.commitFailures', 'vote.groupsInDoubt');
     this.writer = new BatchWriter((votes) => this.write(votes), {
       maxBatch: config.COMMIT_BATCH_MAX,
       concurrency: 2,
@@ -59,12 +69,15 @@ export class VoteCommitter implements OnApplicationShutdown {
     for (const vote of votes)
       for (const id of vote.use.userIds) totals.set(id, (totals.get(id) ?? 0) + 1);
     this.metrics.inc('vote.commitGroups');
+    const groupId = randomBase64url(12);
     let outcome: CommitOutcome = { status: 'committed' };
     try {
-      await this.repository.addVotes(totals);
+      await this.repository.addVotes(groupId, totals);
     } catch (error) {
       this.metrics.inc('vote.commitFailures');
-      outcome = { status: mayHaveCommitted(error) ? 'in-doubt' : 'failed', error };
+      outcome = mayHaveCommitted(error)
+        ? await this.resolve(groupId, error)
+        : { status: 'failed', error };
     }
     let settled: SettledVote = { outcome };
     try {
@@ -76,5 +89,32 @@ export class VoteCommitter implements OnApplicationShutdown {
       settled = { outcome, settleError };
     }
     for (const vote of votes) vote.settled = settled;
+  }
+
+  /**
+   * The connection died during the commit: asks MySQL whether the group committed, voiding it if
+   * not (VoteCountRepository.committedElseVoid), so the votes are answered truthfully either way.
+   * Only if MySQL cannot be asked for RESOLVE_FOR_MS does the group stay in doubt.
+   */
+  private async resolve(groupId: string, error: unknown): Promise<CommitOutcome> {
+    const deadline = Date.now() + RESOLVE_FOR_MS;
+    for (;;) {
+      try {
+        const committed = await this.repository.committedElseVoid(groupId);
+        this.logger.warn(
+          `Vote group ${groupId}: commit outcome was unknown; it ${committed ? 'committed' : 'did not commit and is now void'}`,
+        );
+        return committed ? { status: 'committed' } : { status: 'failed', error };
+      } catch (askError) {
+        if (Date.now() >= deadline) {
+          this.metrics.inc('vote.groupsInDoubt');
+          this.logger.error(
+            `Vote group ${groupId}: commit outcome unknown, MySQL cannot be asked: ${(askError as Error).message}`,
+          );
+          return { status: 'in-doubt', error };
+        }
+        await sleep(RESOLVE_EVERY_MS);
+      }
+    }
   }
 }

@@ -12,25 +12,55 @@ export class VoteCountRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Adds `votes` to each user's count in ONE statement, so the whole group commits or none of it
-   * does. Rows go in user id order: concurrent groups from several nodes then take their row
-   * locks in the same order, which avoids most deadlocks; InnoDB rolls a victim back entirely,
-   * so it is retried.
+   * Adds `votes` to each user's count and records the group, in one transaction: the whole group
+   * commits or none of it does. Rows go in user id order: concurrent groups from several nodes
+   * then take their row locks in the same order, which avoids most deadlocks; InnoDB rolls a
+   * victim back entirely, so it is retried.
    */
-  async addVotes(totals: ReadonlyMap<number, number>): Promise<void> {
+  async addVotes(groupId: string, totals: ReadonlyMap<number, number>): Promise<void> {
     const rows = [...totals].sort(([a], [b]) => a - b);
     const sql = `INSERT INTO vote_count (user_id, votes) VALUES ${rows.map(() => '(?, ?)').join(', ')}
       ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)`;
     const params = rows.flat();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.query(sql, params);
+        await this.db.transaction(async (tx) => {
+          await tx.query('INSERT INTO vote_group (id) VALUES (?)', [groupId]);
+          await tx.query(sql, params);
+        });
         return;
       } catch (error) {
         if (attempt >= LOCK_RETRIES || !isRetryableLockError(error)) throw error;
         await sleep(Math.random() * 5 * attempt);
       }
     }
+  }
+
+  /**
+   * For a group whose commit outcome is unknown: true if it committed; otherwise voids it, so that
+   * it never can, and returns false. Should its transaction still be open on the server, the
+   * insert waits for its row lock, so the answer is final either way.
+   */
+  async committedElseVoid(groupId: string): Promise<boolean> {
+    const voided: { affectedRows: number } = await this.db.query(
+      'INSERT IGNORE INTO vote_group (id, voided) VALUES (?, 1)',
+      [groupId],
+    );
+    if (voided.affectedRows === 1) return false;
+    const rows: { voided: number | string }[] = await this.db.query(
+      'SELECT voided FROM vote_group WHERE id = ?',
+      [groupId],
+    );
+    return rows.length === 1 && Number(rows[0].voided) === 0;
+  }
+
+  /** Forgets groups older than `maxAgeS` seconds, at most `limit` of them; returns how many. */
+  async pruneGroups(maxAgeS: number, limit: number): Promise<number> {
+    const result: { affectedRows: number } = await this.db.query(
+      'DELETE FROM vote_group WHERE created_at < NOW(3) - INTERVAL ? SECOND LIMIT ?',
+      [maxAgeS, limit],
+    );
+    return result.affectedRows;
   }
 
   /** A user's count; 0 for a user never voted for. */

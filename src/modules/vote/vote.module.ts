@@ -7,6 +7,7 @@ import { VoteCacheHealJob } from './vote-cache-heal.job';
 import { VoteCommitter } from './vote-committer.service';
 import { VoteCountQuery } from './vote-count.query';
 import { VoteCountRepository } from './vote-count.repository';
+import { VoteGroupPruneJob } from './vote-group-prune.job';
 import { VoteLedger } from './vote-ledger.service';
 import { VoteResolver } from './vote.resolver';
 import { VoteService } from './vote.service';
@@ -21,15 +22,18 @@ import { VoteService } from './vote.service';
     VoteCountRepository,
     VoteCountQuery,
     VoteCacheHealJob,
+    VoteGroupPruneJob,
   ],
 })
 export class VoteModule implements OnModuleInit {
   constructor(
     private readonly scheduler: LeaderScheduler,
     private readonly heal: VoteCacheHealJob,
+    private readonly prune: VoteGroupPruneJob,
   ) {}
 
   onModuleInit(): void {
     this.scheduler.register(this.heal);
+    this.scheduler.register(this.prune);
   }
 }
