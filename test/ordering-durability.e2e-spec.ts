@@ -473,4 +473,67 @@ describe('outages of Redis and of MySQL', () => {
       clients.map((c) => c.userId),
     );
   });
+  it('acknowledges every order of a group that committed while its reply was lost, and gives back only what MySQL lacks', async () => {
+    const clients = await Promise.all(takeUsers(4).map((user) => loginClient(node.url, user)));
+    const carts = await Promise.all(
+      clients.map((client) =>
+        client.cartWith([
+          [1, 1],
+          [3, 1],
+        ]),
+      ),
+    );
+    const userIds = clients.map((c) => c.userId);
+    const before = await readOrderingState(redis, mysql);
+    const ordersOf = async (): Promise<string[]> =>
+      [...(await committedOrders())].filter(([, u]) => userIds.includes(u)).map(([id]) => id);
+    // The INSERTs reach MySQL and commit; their answers never come back.
+    mysqlProxy.pauseReplies();
+    let replies: Reply[];
+    let committedInTheDark: string[];
+    try {
+      const pending = Promise.all(
+        clients.map((client, i) => client.order(carts[i], { timeoutMs: 15_000 })),
+      );
+      // Until MySQL holds what was sent (orders the node holds back for a free commit slot may
+      // never be sent while the answers are held).
+      let last = -1;
+      committedInTheDark = await eventually(
+        ordersOf,
+        (ids) => {
+          const stable = ids.length > 0 && ids.length === last;
+          last = ids.length;
+          return stable || ids.length === clients.length;
+        },
+        5000,
+        300,
+      );
+      // Then the connection dies: the node cannot tell from it whether the group committed.
+      await mysqlProxy.cut();
+      mysqlProxy.resume();
+      await sleep(300);
+      await mysqlProxy.restore();
+      replies = await pending;
+    } finally {
+      mysqlProxy.resume();
+      await mysqlProxy.restore();
+    }
+    expect(committedInTheDark.length).toBeGreaterThan(0);
+    // Every order MySQL holds was answered 200 with its id; every other one 503, stock given back.
+    const held = new Map([...(await committedOrders())].filter(([, u]) => userIds.includes(u)));
+    const answers = clients.map((client, i) => ({
+      user: client.userId,
+      status: replies[i].status,
+      id: replies[i].status === 200 ? (replies[i].body as { id: string }).id : null,
+    }));
+    expect(answers).toEqual(
+      clients.map((client) => {
+        const id = [...held].find(([, u]) => u === client.userId)?.[0] ?? null;
+        return { user: client.userId, status: id ? 200 : 503, id };
+      }),
+    );
+    for (const id of committedInTheDark) expect(held.has(id)).toBe(true);
+    expect(await waitReady(node)).toBe(200);
+    expectConsistentSince(before, await readOrderingState(redis, mysql), userIds);
+  });
 });

@@ -7,12 +7,17 @@ import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
  *   (the port stops listening: ECONNREFUSED), as when the server or its host goes away;
  * - `pause()`: connections stay open but no byte moves in either direction until `resume()`, so
  *   whatever the app sent is held "in flight";
+ * - `pauseReplies()`: the app's bytes still reach the server, but the server's answers are held
+ *   until `resume()`: a statement runs (and commits) while its reply is "lost";
  * - `restore()` / `resume()` undo them; `close()` ends the proxy for good.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
+  /** The proxy's connections to the target: reading from them is reading the server's replies. */
+  private readonly upstreams = new Set<Socket>();
   private server: Server | undefined;
   private paused = false;
+  private repliesPaused = false;
   /** Connections accepted so far (a way to see that the app really goes through the proxy). */
   accepted = 0;
 
@@ -68,8 +73,15 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.pause();
   }
 
+  /** Holds what the server sends, on every connection, present and future, until {@link resume}. */
+  pauseReplies(): void {
+    this.repliesPaused = true;
+    for (const socket of this.upstreams) socket.pause();
+  }
+
   resume(): void {
     this.paused = false;
+    this.repliesPaused = false;
     for (const socket of this.sockets) socket.resume();
   }
 
@@ -93,10 +105,12 @@ export class TcpProxy {
   private accept(client: Socket): void {
     this.accepted++;
     const upstream = connect({ host: this.targetHost, port: this.targetPort });
+    this.upstreams.add(upstream);
+    upstream.on('close', () => this.upstreams.delete(upstream));
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.setNoDelay(true);
-      if (this.paused) socket.pause();
+      if (this.paused || (socket === upstream && this.repliesPaused)) socket.pause();
       socket.on('close', () => this.sockets.delete(socket));
     }
     // pipe() would resume a paused socket on its own; forward by hand so pause() holds.
@@ -105,7 +119,7 @@ export class TcpProxy {
         if (!to.write(chunk)) from.pause();
       });
       to.on('drain', () => {
-        if (!this.paused) from.resume();
+        if (!this.paused && !(from === upstream && this.repliesPaused)) from.resume();
       });
       from.on('end', () => to.end());
       from.on('error', () => to.destroy());

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../infra/config/app-config';
 import { BatchWriter, WriteOutcome } from '../../infra/database/batch-writer';
+import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { StockService } from '../stock/stock.service';
 import { OrderRepository, OrderRow } from './order.repository';
 
@@ -28,7 +29,17 @@ export class OrderCommitter implements OnApplicationShutdown {
   }
 
   private async write(orders: OrderRow[]): Promise<WriteOutcome> {
-    const outcome = await this.repository.insertMany(orders);
+    let outcome: WriteOutcome;
+    try {
+      outcome = await this.repository.insertMany(orders);
+    } catch (error) {
+      // The group may have committed: each order must learn that, not be written again one by one
+      // (the BatchWriter's retry after a failed group), which would fail on its own committed row
+      // or be refused by a dead connection and read as "never written". Each order's caller asks
+      // MySQL instead (OrderService.recover).
+      if (orders.length > 1 && mayHaveCommitted(error)) return orders.map(() => error as Error);
+      throw error;
+    }
     const committed = orders.filter((_, i) => !outcome?.[i]).map((o) => o.id);
     // Best effort: an entry left behind only costs a reconciler one look-up after this node stops.
     await this.stock.settle(committed).catch((e: Error) => this.logger.warn(`Could not clear pending orders: ${e.message}`));

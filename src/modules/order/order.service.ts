@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKey, mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
@@ -9,6 +10,10 @@ import { Reservation, StockService } from '../stock/stock.service';
 import { OrderCommitter } from './order-committer.service';
 import { newOrderId } from './order-id';
 import { OrderRepository, OrderRow, OrderVoidedError } from './order.repository';
+
+/** How long a node keeps asking MySQL whether an order whose commit failed is there after all. */
+const RESOLVE_FOR_MS = 3000;
+const RESOLVE_EVERY_MS = 250;
 
 @Injectable()
 export class OrderService {
@@ -51,27 +56,51 @@ export class OrderService {
   private async recover(reservation: Reservation, error: unknown): Promise<void> {
     // A reconciler voided it (this node had stalled past its lease) and already gave the stock back.
     if (error instanceof OrderVoidedError) throw new ServiceUnavailableError(error);
+    // Unless the error proves the statement never ran (a refused connection, an SQL error), the
+    // order may be in MySQL: the connection may have died after the commit, or (a duplicate of
+    // its own id) the group it was in committed before. Ask, fencing it if it is not there.
+    if (mayHaveCommitted(error) || isDuplicateKey(error, 'PRIMARY')) {
+      let committed: boolean;
+      try {
+        committed = await this.committedElseVoid(reservation.orderId);
+      } catch {
+        // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
+        // acknowledged and stays pending, so it is reconciled (committed or voided) once this node
+        // stops. Logged for the operator.
+        this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
+        throw new ServiceUnavailableError(error);
+      }
+      if (committed) {
+        // Best effort, as after any commit: a pending entry left behind costs one look-up later.
+        await this.stock.settle([reservation.orderId]).catch(() => undefined);
+        return;
+      }
+    }
     // The unique key on order.user_id is the database's own backstop for one order per user.
     if (isDuplicateKey(error, 'uq_order_user')) {
       // MySQL already holds an order of this user that Redis did not know of (Redis lost state).
       await this.stock.release(reservation.orderId, true).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
       throw DomainError.of(ErrorCode.ORDER_OUT_OF_LIMIT);
     }
-    let committed = false;
-    try {
-      // The connection may have died after MySQL committed: unless the error proves the statement
-      // never ran (refused connection, an SQL error), ask before giving the stock back.
-      if (mayHaveCommitted(error)) committed = await this.repository.exists(reservation.orderId);
-    } catch {
-      // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
-      // acknowledged and stays pending, so it is reconciled (committed or voided) once this node
-      // stops. Logged for the operator.
-      this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
-      throw new ServiceUnavailableError(error);
-    }
-    if (committed) return;
     await this.stock.release(reservation.orderId, false).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
     throw new ServiceUnavailableError(error);
+  }
+
+  /**
+   * Whether the order is in MySQL; if not, it is voided so that a statement of it still on its way
+   * can insert nothing, and only then may its stock go back on sale. MySQL may be unreachable for
+   * a moment (the reason the commit failed): asked again for up to RESOLVE_FOR_MS.
+   */
+  private async committedElseVoid(orderId: string): Promise<boolean> {
+    const deadline = Date.now() + RESOLVE_FOR_MS;
+    for (;;) {
+      try {
+        return await this.repository.voidUnlessCommitted(orderId);
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await sleep(RESOLVE_EVERY_MS);
+      }
+    }
   }
 
   private async read<T>(query: () => Promise<T>): Promise<T> {
