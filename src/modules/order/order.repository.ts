@@ -54,11 +54,6 @@ export class OrderRepository {
     });
   }
 
-  async exists(orderId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query('SELECT 1 FROM `order` WHERE id = ?', [orderId]);
-    return rows.length > 0;
-  }
-
   async findByUser(userId: number): Promise<OrderRow[]> {
     return this.map(await this.db.query('SELECT id, user_id, items, total FROM `order` WHERE user_id = ?', [userId]));
   }
