@@ -536,4 +536,48 @@ describe('outages of Redis and of MySQL', () => {
     expect(await waitReady(node)).toBe(200);
     expectConsistentSince(before, await readOrderingState(redis, mysql), userIds);
   });
+  it('settles, while it lives, an order whose Redis step ran but whose reply was lost: stock and user freed', async () => {
+    const client = await loginClient(node.url, takeUsers(1)[0]);
+    const cartId = await client.cartWith([
+      [2, 1],
+      [4, 1],
+    ]);
+    const before = await readOrderingState(redis, mysql);
+    // The order script runs in Redis (stock taken, user marked); its answer never comes back.
+    redisProxy.pauseReplies();
+    let reply: Reply;
+    try {
+      const pending = client.order(cartId, { timeoutMs: 15_000 });
+      const marked = await eventually(
+        () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+        (marker) => marker !== null,
+        5000,
+      );
+      expect(marked).not.toBeNull();
+      await redisProxy.cut();
+      redisProxy.resume();
+      await redisProxy.restore();
+      reply = await pending;
+    } finally {
+      redisProxy.resume();
+      await redisProxy.restore();
+    }
+    expectError(reply, 'SERVICE_UNAVAILABLE');
+    expect(await waitReady(node)).toBe(200);
+    // The node lives on, and within a few sweeps gives the stock back and frees the user.
+    const freed = await eventually(
+      () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+      (marker) => marker === null,
+      10_000,
+      200,
+    );
+    expect(freed).toBeNull();
+    const after = await readOrderingState(redis, mysql);
+    expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
+    expect(after.orders.filter((o) => o.userId === client.userId)).toEqual([]);
+    expectConsistentSince(before, after, [client.userId]);
+    // The user orders again, with the same cart.
+    const order = expectJson(await client.order(cartId));
+    expect((await committedOrders()).get(order.id)).toBe(client.userId);
+  });
 });

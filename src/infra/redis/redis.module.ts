@@ -10,7 +10,10 @@ export function createRedisClient(config: AppConfig, name = 'app'): Redis {
     port: config.REDIS_PORT,
     db: config.REDIS_DB,
     connectionName: `${name}:${process.pid}`,
-    maxRetriesPerRequest: 1,
+    // 0: a command whose connection is lost is rejected at once. With autoResendUnfulfilledCommands
+    // off, ioredis otherwise drops such commands without settling them once it reconnects, and
+    // the request waiting on one hangs until its client gives up.
+    maxRetriesPerRequest: 0,
     // While disconnected, fail commands at once instead of queueing them: a request during an
     // outage gets its 503 in milliseconds. Start-up work that runs before the first connect
     // (dataset load, lease renewal) retries on its own timer.

@@ -3,6 +3,7 @@ import { StockLeaseService } from '../../cluster/stock-lease/stock-lease.service
 import { AppConfig } from '../../infra/config/app-config';
 import { StockService } from '../stock/stock.service';
 import { OrderRepository } from './order.repository';
+import { OrderService } from './order.service';
 
 /**
  * Settles the orders a dead node left between taking stock in Redis and seeing its commit: each
@@ -10,17 +11,25 @@ import { OrderRepository } from './order.repository';
  * from a node that was only paused, and its stock goes back to sale with its user free to order.
  * Every node sweeps; a node counts as dead once its stock lease expired (LEASE_TTL_MS), and every
  * step is idempotent, so two nodes sweeping the same dead node do no harm.
+ *
+ * A live node also leaves orphans of its own: an order whose Redis step ran but whose reply was
+ * lost with the connection, or whose commit stayed in doubt while MySQL could not be asked. Its
+ * request was answered 503, yet its stock and its user's marker are taken. A pending order of
+ * this node that it is not placing, seen in two sweeps in a row, is settled the same way.
  */
 @Injectable()
 export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrderReconciler.name);
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  /** Own pending orders not being placed at the last sweep. */
+  private suspects = new Set<string>();
 
   constructor(
     private readonly stock: StockService,
     private readonly repository: OrderRepository,
     private readonly leases: StockLeaseService,
+    private readonly orders: OrderService,
     private readonly config: AppConfig,
   ) {}
 
@@ -37,6 +46,7 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     if (this.sweeping) return;
     this.sweeping = true;
     try {
+      await this.settleOwnOrphans();
       const nodes = (await this.stock.nodesWithPending()).filter((id) => id !== this.leases.id);
       if (nodes.length === 0) return;
       const alive = await this.leases.alive(nodes);
@@ -51,11 +61,30 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   private async reconcile(nodeId: string): Promise<void> {
     const pending = await this.stock.pendingOf(nodeId);
     let voided = 0;
-    for (const orderId of pending) {
-      if (await this.repository.voidUnlessCommitted(orderId)) await this.stock.settle([orderId], nodeId);
-      else if (await this.stock.release(orderId, false, nodeId)) voided++;
-    }
+    for (const orderId of pending) if (await this.settleOrder(orderId, nodeId)) voided++;
     await this.stock.forgetNode(nodeId);
     if (pending.length > 0) this.logger.warn(`Reconciled ${pending.length} pending orders of ${nodeId}: ${voided} voided, their stock back on sale`);
+  }
+
+  private async settleOwnOrphans(): Promise<void> {
+    const own = this.leases.id;
+    const orphans = (await this.stock.pendingOf(own)).filter((orderId) => !this.orders.isPlacing(orderId));
+    const ripe = orphans.filter((orderId) => this.suspects.has(orderId));
+    this.suspects = new Set(orphans);
+    let voided = 0;
+    for (const orderId of ripe) {
+      if (await this.settleOrder(orderId, own)) voided++;
+      this.suspects.delete(orderId);
+    }
+    if (ripe.length > 0) this.logger.warn(`Settled ${ripe.length} orphaned orders of this node: ${voided} voided, their stock back on sale`);
+  }
+
+  /** Keeps a committed order, or voids it and gives its stock back; true if it was voided now. */
+  private async settleOrder(orderId: string, nodeId: string): Promise<boolean> {
+    if (await this.repository.voidUnlessCommitted(orderId)) {
+      await this.stock.settle([orderId], nodeId);
+      return false;
+    }
+    return this.stock.release(orderId, false, nodeId);
   }
 }

@@ -18,6 +18,7 @@ const RESOLVE_EVERY_MS = 250;
 @Injectable()
 export class OrderService {
   private readonly logger = new Logger(OrderService.name);
+  private readonly placing = new Set<string>();
 
   constructor(
     private readonly carts: CartService,
@@ -33,15 +34,28 @@ export class OrderService {
    */
   async place(userId: number, cartId: string): Promise<string> {
     const cartKey = this.carts.keyOfOwned(userId, cartId);
-    const reservation = await this.stock.reserve(userId, newOrderId(), cartKey);
-    const items = parseCart(reservation.cart);
-    const total = items.reduce((sum, item) => sum + (this.foods.find(item.food_id)?.price ?? 0) * item.count, 0);
+    const orderId = newOrderId();
+    // From before its Redis step until it is settled one way or the other: a pending order of
+    // this node that is not here was orphaned (see OrderReconciler).
+    this.placing.add(orderId);
     try {
-      await this.committer.commit({ id: reservation.orderId, userId, items, total });
-    } catch (error) {
-      await this.recover(reservation, error);
+      const reservation = await this.stock.reserve(userId, orderId, cartKey);
+      const items = parseCart(reservation.cart);
+      const total = items.reduce((sum, item) => sum + (this.foods.find(item.food_id)?.price ?? 0) * item.count, 0);
+      try {
+        await this.committer.commit({ id: orderId, userId, items, total });
+      } catch (error) {
+        await this.recover(reservation, error);
+      }
+      return orderId;
+    } finally {
+      this.placing.delete(orderId);
     }
-    return reservation.orderId;
+  }
+
+  /** Whether this node is still placing the order (its request has not been answered yet). */
+  isPlacing(orderId: string): boolean {
+    return this.placing.has(orderId);
   }
 
   async listOwn(userId: number): Promise<OrderRow[]> {
@@ -65,8 +79,8 @@ export class OrderService {
         committed = await this.committedElseVoid(reservation.orderId);
       } catch {
         // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
-        // acknowledged and stays pending, so it is reconciled (committed or voided) once this node
-        // stops. Logged for the operator.
+        // acknowledged and stays pending, and this node's reconciler settles it (committed or
+        // voided) once MySQL answers again. Logged for the operator.
         this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
         throw new ServiceUnavailableError(error);
       }
