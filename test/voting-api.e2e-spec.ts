@@ -9,7 +9,7 @@ import {
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { RedisKeys } from '../src/infra/redis/redis-keys';
-import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
+import { AppNode, TestEnv, createTestEnv, generateDataset, mysqlOf, redisOf, startNode } from './utils/app-cluster';
 import { request } from './utils/http';
 import {
   QUERY,
@@ -21,6 +21,7 @@ import {
   metricsOf,
   nextTicket,
   queryCount,
+  rotationLog,
   vote,
 } from './utils/voting';
 
@@ -307,5 +308,31 @@ describe('metrics', () => {
     expect(metrics['vote.acknowledged']).toBeGreaterThan(0);
     expect(typeof metrics['query.mysqlReads']).toBe('number');
     expect(typeof metrics['leader.leading']).toBe('boolean');
+  });
+});
+
+// Last: it replaces the dataset (new users) under the running nodes.
+describe('a new dataset', () => {
+  it('keeps the ticket in force and its rotation history, so voting goes on without a gap', async () => {
+    const ticket = await redis.get(RedisKeys.ticket);
+    const logBefore = await rotationLog(redis);
+    expect(ticket).not.toBeNull();
+    expect(logBefore.length).toBeGreaterThan(0);
+    await generateDataset(env, { users: 150, foods: 2 });
+    const after = await redis.get(RedisKeys.ticket);
+    const logAfter = await rotationLog(redis);
+    // The same ticket, or a newer one that a rotation since wrote on top of the kept history.
+    expect(after).not.toBeNull();
+    expect(logAfter.slice(0, logBefore.length)).toEqual(logBefore);
+    if (after !== ticket) expect(logAfter.length).toBeGreaterThan(logBefore.length);
+    // Once the nodes have loaded the new users, the ticket in force takes a vote for one of them.
+    const [user] = env.users.slice(1);
+    const deadline = Date.now() + 5000;
+    let result = await vote(nodeA.url, [user.name], await cas(nodeA.url));
+    while (result !== '成功' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      result = await vote(nodeA.url, [user.name], await cas(nodeA.url));
+    }
+    expect(result).toBe('成功');
   });
 });

@@ -7,7 +7,7 @@ import { AppConfig } from '../infra/config/app-config';
 import { PROJECT_ROOT } from '../infra/config/load-config';
 import { dataSourceOptions } from '../infra/database/data-source-options';
 import { connectRedis } from '../infra/redis/redis.module';
-import { RedisKeys } from '../infra/redis/redis-keys';
+import { KEPT_ON_RESET, RedisKeys } from '../infra/redis/redis-keys';
 import { DEFAULT_COST, costOf, hashPassword } from '../modules/auth/password-hasher';
 import { buildOrderState } from '../modules/stock/order-state.builder';
 import { DatasetSpec, PlainUser, generateFoods, generateUsers, newDatasetVersion } from './dataset-generator';
@@ -110,14 +110,19 @@ async function insertChunked(db: DataSource, table: string, columns: string[], r
   }
 }
 
-/** Deletes every key of the given prefixes (SCAN, not KEYS: never blocks Redis for long). */
+/**
+ * Deletes every key of the dataset's prefixes but the ticket state (SCAN, not KEYS: never blocks
+ * Redis for long).
+ */
 async function clearRedis(redis: Redis): Promise<number> {
+  const kept = new Set(KEPT_ON_RESET);
   let removed = 0;
   for (const prefix of RedisKeys.resettablePrefixes) {
     let cursor = '0';
     do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [nextCursor, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = nextCursor;
+      const keys = found.filter((key) => !kept.has(key));
       if (keys.length > 0) removed += await redis.unlink(...keys);
     } while (cursor !== '0');
   }
