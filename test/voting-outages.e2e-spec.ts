@@ -383,6 +383,51 @@ it('settles a commit cut off mid-way: asks MySQL, voids the group that never lan
   expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
 });
 
+it('undoes, once Redis answers again, a take whose answer was lost: the use comes back and nothing stays in flight', async () => {
+  const [user] = takeUsers(1);
+  await voteAcknowledged([user]);
+  expect(await queryCount(node.url, user.name)).toBe(1);
+  const ticket = await freshTicket();
+  const before = await votingState();
+  // The take runs in Redis (use taken, user marked); its answer never reaches the node.
+  redisProxy.pauseReplies();
+  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
+  try {
+    const pending = timed(() => gql(node.url, VOTE, { usernames: [user.name], ticket })).then(
+      (r) => (outcome = r),
+    );
+    await eventually(
+      async () => ((await redis.hlen(RedisKeys.voteInflight)) === 1 ? true : undefined),
+      5000,
+      'the take to run in Redis',
+    );
+    await redisProxy.cut();
+    redisProxy.resume();
+    await redisProxy.restore();
+    await pending;
+  } finally {
+    redisProxy.resume();
+    await redisProxy.restore();
+  }
+  expectServiceUnavailable(outcome!.reply, 'vote');
+  expect(outcome!.ms).toBeLessThan(PROMPT_MS + 1000);
+  // Well before the heal job would (30 s), the node itself undoes the take.
+  await eventually(
+    async () => ((await redis.hlen(RedisKeys.voteInflight)) === 0 ? true : undefined),
+    5000,
+    'the lost take to be undone',
+    100,
+  );
+  const after = await votingState();
+  if (after.ticket === before.ticket) expect(after.uses).toBe(before.uses);
+  expect(after.pending).toEqual({});
+  expect(after.counts).toEqual(before.counts);
+  await expectCommittedExactly([user]);
+  expect(await queryCount(node.url, user.name)).toBe(1);
+  await voteAcknowledged([user]);
+  expect(await queryCount(node.url, user.name)).toBe(2);
+});
+
 it('acknowledges a vote committed to MySQL whose Redis settle failed, and query never serves the count it left stale', async () => {
   const [x, y] = takeUsers(2);
   // x has a cached count before the vote; y has none.

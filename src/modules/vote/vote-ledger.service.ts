@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../infra/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
@@ -39,13 +39,26 @@ export interface TakenUse {
   readonly userIds: readonly number[];
 }
 
+/** How often, and for how long, a node retries undoing a take whose answer it lost. */
+const UNDO_EVERY_MS = 500;
+const UNDO_FOR_MS = 2 * ABANDONED_AFTER_MS;
+
 /** The vote's Redis steps around its MySQL commit: take a ticket use, then settle. */
 @Injectable()
-export class VoteLedger {
+export class VoteLedger implements OnApplicationShutdown {
+  private readonly logger = new Logger(VoteLedger.name);
+  /** Takes whose answer was lost with the connection, to undo once Redis answers again. */
+  private readonly undos = new Map<string, { use: TakenUse; until: number }>();
+  private undoTimer: NodeJS.Timeout | undefined;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
   ) {}
+
+  onApplicationShutdown(): void {
+    clearInterval(this.undoTimer);
+  }
 
   /** One round trip: checks the ticket and takes one use, or throws the contract's refusal. */
   async take(ticket: string, userIds: readonly number[]): Promise<TakenUse> {
@@ -59,10 +72,9 @@ export class VoteLedger {
         ...userIds,
       ]);
     } catch (error) {
-      // The script may have run before the connection failed: undo it if so (a no-op if not).
-      await this.settle([{ token, ticket, userIds }], { status: 'failed', error }).catch(
-        () => undefined,
-      );
+      // The script may have run before the connection failed: undo it (a no-op if it did not),
+      // now or, since Redis is likely unreachable, as soon as it answers again.
+      this.undoLater({ token, ticket, userIds });
       throw new ServiceUnavailableError(error);
     }
     if (status === 'OK') return { token, ticket, userIds };
@@ -78,5 +90,38 @@ export class VoteLedger {
     const args: (string | number)[] = [outcome.status];
     for (const use of uses) args.push(use.token, use.ticket, use.userIds.length, ...use.userIds);
     await runScript(this.redis, 'vote-settle', SETTLE_KEYS, args);
+  }
+
+  /**
+   * Gives back the use (and the pending marks) of a take that may have run unseen. Retried until
+   * Redis answers: left alone, the use would stay taken and the marks would send the users'
+   * queries to MySQL until the heal job ended the vote. Undoing is safe at any time: a token no
+   * longer in flight is left as it is (vote-settle.lua).
+   */
+  private undoLater(use: TakenUse): void {
+    this.undos.set(use.token, { use, until: Date.now() + UNDO_FOR_MS });
+    void this.undoPending();
+    this.undoTimer ??= setInterval(() => void this.undoPending(), UNDO_EVERY_MS).unref();
+  }
+
+  private async undoPending(): Promise<void> {
+    const now = Date.now();
+    for (const [token, { until }] of this.undos) if (until < now) this.undos.delete(token);
+    const batch = [...this.undos.values()].map((u) => u.use);
+    if (batch.length > 0) {
+      try {
+        await this.settle(batch, { status: 'failed', error: undefined });
+        for (const use of batch) this.undos.delete(use.token);
+        this.logger.warn(
+          `Undid ${batch.length} vote take(s) whose answer was lost with the connection`,
+        );
+      } catch {
+        return; // Redis still unreachable: the timer tries again.
+      }
+    }
+    if (this.undos.size === 0) {
+      clearInterval(this.undoTimer);
+      this.undoTimer = undefined;
+    }
   }
 }
