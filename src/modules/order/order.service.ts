@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { askUntilAnswered } from '../../infra/database/in-doubt';
 import { isDuplicateKey, mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
@@ -10,10 +10,6 @@ import { Reservation, StockService } from '../stock/stock.service';
 import { OrderCommitter } from './order-committer.service';
 import { newOrderId } from './order-id';
 import { OrderRepository, OrderRow, OrderVoidedError } from './order.repository';
-
-/** How long a node keeps asking MySQL whether an order whose commit failed is there after all. */
-const RESOLVE_FOR_MS = 3000;
-const RESOLVE_EVERY_MS = 250;
 
 @Injectable()
 export class OrderService {
@@ -76,7 +72,9 @@ export class OrderService {
     if (mayHaveCommitted(error) || isDuplicateKey(error, 'PRIMARY')) {
       let committed: boolean;
       try {
-        committed = await this.committedElseVoid(reservation.orderId);
+        // Whether the order is in MySQL; if not, it is voided so that a statement of it still on
+        // its way can insert nothing, and only then may its stock go back on sale.
+        committed = await askUntilAnswered(() => this.repository.voidUnlessCommitted(reservation.orderId));
       } catch {
         // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
         // acknowledged and stays pending, and this node's reconciler settles it (committed or
@@ -98,23 +96,6 @@ export class OrderService {
     }
     await this.stock.release(reservation.orderId, false).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
     throw new ServiceUnavailableError(error);
-  }
-
-  /**
-   * Whether the order is in MySQL; if not, it is voided so that a statement of it still on its way
-   * can insert nothing, and only then may its stock go back on sale. MySQL may be unreachable for
-   * a moment (the reason the commit failed): asked again for up to RESOLVE_FOR_MS.
-   */
-  private async committedElseVoid(orderId: string): Promise<boolean> {
-    const deadline = Date.now() + RESOLVE_FOR_MS;
-    for (;;) {
-      try {
-        return await this.repository.voidUnlessCommitted(orderId);
-      } catch (error) {
-        if (Date.now() >= deadline) throw error;
-        await sleep(RESOLVE_EVERY_MS);
-      }
-    }
   }
 
   private async read<T>(query: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../../infra/config/app-config';
 import { BatchWriter } from '../../infra/database/batch-writer';
+import { RESOLVE_FOR_MS, askUntilAnswered } from '../../infra/database/in-doubt';
 import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { randomBase64url } from '../../infra/random/random-pool';
@@ -15,13 +15,6 @@ export interface SettledVote {
   /** Set when Redis could not record the outcome: the vote must not be acknowledged. */
   readonly settleError?: unknown;
 }
-
-/**
- * How long a node keeps asking MySQL about a group whose commit outcome is unknown (the
- * connection died mid-commit) before it gives up and leaves the group in doubt.
- */
-const RESOLVE_FOR_MS = 3000;
-const RESOLVE_EVERY_MS = 250;
 
 interface PendingVote {
   readonly use: TakenUse;
@@ -93,28 +86,23 @@ export class VoteCommitter implements OnApplicationShutdown {
 
   /**
    * The connection died during the commit: asks MySQL whether the group committed, voiding it if
-   * not (VoteCountRepository.committedElseVoid), so the votes are answered truthfully either way.
+   * not (VoteCountRepository.voidUnlessCommitted), so the votes are answered truthfully either way.
    * Only if MySQL cannot be asked for RESOLVE_FOR_MS does the group stay in doubt.
    */
   private async resolve(groupId: string, error: unknown): Promise<CommitOutcome> {
-    const deadline = Date.now() + RESOLVE_FOR_MS;
-    for (;;) {
-      try {
-        const committed = await this.repository.committedElseVoid(groupId);
-        this.logger.warn(
-          `Vote group ${groupId}: commit outcome was unknown; it ${committed ? 'committed' : 'did not commit and is now void'}`,
-        );
-        return committed ? { status: 'committed' } : { status: 'failed', error };
-      } catch (askError) {
-        if (Date.now() >= deadline) {
-          this.metrics.inc('vote.groupsInDoubt');
-          this.logger.error(
-            `Vote group ${groupId}: commit outcome unknown, MySQL cannot be asked: ${(askError as Error).message}`,
-          );
-          return { status: 'in-doubt', error };
-        }
-        await sleep(RESOLVE_EVERY_MS);
-      }
+    let committed: boolean;
+    try {
+      committed = await askUntilAnswered(() => this.repository.voidUnlessCommitted(groupId));
+    } catch (askError) {
+      this.metrics.inc('vote.groupsInDoubt');
+      this.logger.error(
+        `Vote group ${groupId}: commit outcome unknown, MySQL unanswered for ${RESOLVE_FOR_MS} ms: ${(askError as Error).message}`,
+      );
+      return { status: 'in-doubt', error };
     }
+    this.logger.warn(
+      `Vote group ${groupId}: commit outcome was unknown; it ${committed ? 'committed' : 'did not commit and is now void'}`,
+    );
+    return committed ? { status: 'committed' } : { status: 'failed', error };
   }
 }

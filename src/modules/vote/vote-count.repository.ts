@@ -41,7 +41,7 @@ export class VoteCountRepository {
    * it never can, and returns false. Should its transaction still be open on the server, the
    * insert waits for its row lock, so the answer is final either way.
    */
-  async committedElseVoid(groupId: string): Promise<boolean> {
+  async voidUnlessCommitted(groupId: string): Promise<boolean> {
     const voided: { affectedRows: number } = await this.db.query(
       'INSERT IGNORE INTO vote_group (id, voided) VALUES (?, 1)',
       [groupId],
