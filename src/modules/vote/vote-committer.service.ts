@@ -12,7 +12,10 @@ import { TakenUse, VoteLedger } from './vote-ledger.service';
 /** A vote after its group's commit and settle. */
 export interface SettledVote {
   readonly outcome: CommitOutcome;
-  /** Set when Redis could not record the outcome: the vote must not be acknowledged. */
+  /**
+   * Set when Redis could not record the outcome. The outcome stands (a committed vote counts);
+   * the users' in-flight marks stay behind, so their queries read MySQL until the heal job.
+   */
   readonly settleError?: unknown;
 }
 
