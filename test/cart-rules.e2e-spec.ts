@@ -24,7 +24,7 @@ const touched: string[] = [];
 
 function newCartKey(): string {
   const key = RedisKeys.cart(`cart-rules-${randomBytes(8).toString('hex')}`);
-  touched.push(key);
+  touched.push(key, changeKeyOf(key));
   return key;
 }
 
@@ -35,8 +35,11 @@ function patch(
   limit = LIMIT,
   ttl = TTL_S,
 ): Promise<number> {
-  return runScript<number>(redis, 'cart-patch', [key], [food, count, limit, ttl]);
+  return runScript<number>(redis, 'cart-patch', [key, changeKeyOf(key)], [food, count, limit, ttl, `t${++changes}`]);
 }
+
+let changes = 0;
+const changeKeyOf = (key: string): string => `${key}:change`;
 
 /** Applies a list of changes and returns each answer. */
 async function patches(key: string, changes: [food: number, count: number][]): Promise<number[]> {
@@ -67,6 +70,17 @@ afterAll(async () => {
 });
 
 describe('cart-patch.lua', () => {
+  it('records the result of each change under its token for a minute, refusals included', async () => {
+    const key = newCartKey();
+    expect(await patch(key, 1, 2)).toBe(1);
+    const first = `t${changes}`;
+    expect(await patch(key, 2, 2)).toBe(0);
+    expect(await redis.hgetall(changeKeyOf(key))).toEqual({ [first]: '1', [`t${changes}`]: '0' });
+    const ttl = await redis.ttl(changeKeyOf(key));
+    expect(ttl).toBeGreaterThan(50);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+
   it('adds foods in the order they first enter the cart, summing repeated adds', async () => {
     const key = newCartKey();
     expect(

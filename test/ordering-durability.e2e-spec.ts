@@ -580,4 +580,49 @@ describe('outages of Redis and of MySQL', () => {
     const order = expectJson(await client.order(cartId));
     expect((await committedOrders()).get(order.id)).toBe(client.userId);
   });
+  it('answers a PATCH whose reply was lost with what happened: 204 if applied, 503 (nothing applied) if not', async () => {
+    const client = await loginClient(node.url, takeUsers(1)[0]);
+    const cartId = await client.newCart();
+    // Applied unseen: the script runs, its answer is lost with the connection.
+    redisProxy.pauseReplies();
+    let applied: Reply;
+    try {
+      const pending = client.patch(cartId, 1, 1, { timeoutMs: 15_000 });
+      await eventually(
+        () => redis.get(RedisKeys.cart(cartId)),
+        (cart) => cart !== null,
+        5000,
+      );
+      await redisProxy.cut();
+      redisProxy.resume();
+      await redisProxy.restore();
+      applied = await pending;
+    } finally {
+      redisProxy.resume();
+      await redisProxy.restore();
+    }
+    expectNoContent(applied);
+    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1');
+    expect(await waitReady(node)).toBe(200);
+
+    // Never ran: the command is held before Redis, then its connection dies.
+    redisProxy.pause();
+    let refused: Reply;
+    try {
+      const pending = client.patch(cartId, 3, 1, { timeoutMs: 15_000 });
+      await sleep(300);
+      await redisProxy.cut();
+      redisProxy.resume();
+      await redisProxy.restore();
+      refused = await pending;
+    } finally {
+      redisProxy.resume();
+      await redisProxy.restore();
+    }
+    expectError(refused, 'SERVICE_UNAVAILABLE');
+    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1');
+    expect(await waitReady(node)).toBe(200);
+    expectNoContent(await client.patch(cartId, 3, 1));
+    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1,3:1');
+  });
 });

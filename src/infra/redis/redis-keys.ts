@@ -13,6 +13,11 @@ export const RedisKeys = {
   /** String: the cart's items as "foodId:count,..." in first-entry order. */
   cart: (cartId: string): string => `ord:{o}:cart:${cartId}`,
   /**
+   * Hash change token -> result of the cart's changes of the last minute: a node that lost the
+   * script's answer with its connection reads it to learn whether the change was applied.
+   */
+  cartChange: (cartId: string): string => `ord:{o}:cart-change:${cartId}`,
+  /**
    * Hash order id -> "userId|cart" of one node's orders taken in Redis but not yet known committed:
    * what a dead node's orders held, for whoever reconciles them.
    */

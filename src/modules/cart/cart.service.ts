@@ -3,6 +3,9 @@ import type { Redis } from 'ioredis';
 import { AppConfig } from '../../infra/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
+import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
+import { randomBase64url } from '../../infra/random/random-pool';
+import { mayHaveRun } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
@@ -39,12 +42,31 @@ export class CartService {
     const key = this.keyOfOwned(userId, cartId);
     if (!this.foods.find(foodId)) throw DomainError.of(ErrorCode.FOOD_NOT_FOUND);
     if (count === 0) return;
+    const token = randomBase64url(9);
+    const keys = [key, RedisKeys.cartChange(cartId)];
     let accepted: number;
     try {
-      accepted = await runScript<number>(this.redis, 'cart-patch', [key], [foodId, count, CART_ITEM_LIMIT, this.config.CART_TTL_S]);
+      accepted = await runScript<number>(this.redis, 'cart-patch', keys, [foodId, count, CART_ITEM_LIMIT, this.config.CART_TTL_S, token]);
     } catch (err) {
-      throw new ServiceUnavailableError(err);
+      accepted = await this.resultOfLost(cartId, token, err);
     }
     if (accepted !== 1) throw DomainError.of(ErrorCode.FOOD_OUT_OF_LIMIT);
+  }
+
+  /**
+   * The change's answer was lost: if it may have run, reads what it recorded, so the client is
+   * told what happened and a 503 means nothing was applied. 503 if it did not run, or if Redis
+   * stays unreachable (then the change may or may not be in the cart).
+   */
+  private async resultOfLost(cartId: string, token: string, error: unknown): Promise<number> {
+    if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
+    let record: string | null;
+    try {
+      record = await askUntilAnswered(() => this.redis.hget(RedisKeys.cartChange(cartId), token));
+    } catch {
+      throw new ServiceUnavailableError(error);
+    }
+    if (record === null) throw new ServiceUnavailableError(error);
+    return Number(record);
   }
 }

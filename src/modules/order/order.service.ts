@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { askUntilAnswered } from '../../infra/database/in-doubt';
+import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
 import { isDuplicateKey, mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';

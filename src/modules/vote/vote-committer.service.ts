@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../infra/config/app-config';
 import { BatchWriter } from '../../infra/database/batch-writer';
-import { RESOLVE_FOR_MS, askUntilAnswered } from '../../infra/database/in-doubt';
+import { RESOLVE_FOR_MS, askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
 import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { randomBase64url } from '../../infra/random/random-pool';

@@ -1,4 +1,4 @@
-import { RESOLVE_FOR_MS, askUntilAnswered } from './in-doubt';
+import { RESOLVE_FOR_MS, askUntilAnswered } from './ask-until-answered';
 
 describe('askUntilAnswered', () => {
   it('asks again until MySQL answers, and returns the answer', async () => {

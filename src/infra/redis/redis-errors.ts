@@ -1,0 +1,12 @@
+import { ReplyError } from 'ioredis';
+
+/**
+ * Whether a failed Redis command may still have run. Redis answered with an error: it ran and
+ * failed (our scripts check before they write, so a refusal changes nothing). The client refused
+ * to send it (not connected, no offline queue): it never ran. Anything else (the connection died
+ * with the command in flight) leaves the outcome unknown.
+ */
+export function mayHaveRun(error: unknown): boolean {
+  if (error instanceof ReplyError) return false;
+  return !/Stream isn't writeable/.test((error as Error | null)?.message ?? '');
+}
