@@ -12,8 +12,9 @@ import { OrderService } from './order.service';
  * Every node sweeps; a node counts as dead once its stock lease expired (LEASE_TTL_MS), and every
  * step is idempotent, so two nodes sweeping the same dead node do no harm.
  *
- * A live node also leaves orphans of its own: an order whose Redis step ran but whose reply was
- * lost with the connection, or whose commit stayed in doubt while MySQL could not be asked. Its
+ * A live node also leaves orphans of its own: an order whose Redis step ran but whose answer was
+ * lost and could not be looked up (StockService.reserve), or whose commit stayed in doubt while
+ * MySQL could not be asked. Its
  * request was answered 503, yet its stock and its user's marker are taken. A pending order of
  * this node that it is not placing, seen in two sweeps in a row, is settled the same way.
  */

@@ -4,6 +4,8 @@ import { StockLeaseService } from '../../cluster/stock-lease/stock-lease.service
 import { DatasetService } from '../../infra/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
+import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
+import { mayHaveRun } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
@@ -48,7 +50,7 @@ export class StockService {
       result = await runScript(this.redis, 'order-place', keys, args);
       if (result[0] === 'RETRY_WITH_LEASES') result = await runScript(this.redis, 'order-place', [...keys, ...(await this.leases.allLeaseKeys())], args);
     } catch (err) {
-      throw new ServiceUnavailableError(err);
+      result = await this.resultOfLost(orderId, err);
     }
     const [status, cart] = result;
     if (status === 'OK' && cart !== undefined) {
@@ -59,6 +61,25 @@ export class StockService {
     // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
     // cannot come back from a call that passed every lease.
     throw refusal ? DomainError.of(refusal) : new ServiceUnavailableError(status);
+  }
+
+  /**
+   * The order script's answer was lost with the connection. If it took the stock, it left the
+   * order among this node's pending ones, with its cart: then the order goes on to its commit.
+   * If it did not (or refused, which changes nothing), the client gets a 503 with nothing applied.
+   * If Redis stays unreachable, a 503 too, and this node's reconciler settles the order later.
+   */
+  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?]> {
+    if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
+    let entry: string | null;
+    try {
+      entry = await askUntilAnswered(() => this.redis.hget(this.pendingKey, orderId));
+    } catch {
+      throw new ServiceUnavailableError(error);
+    }
+    if (entry === null) throw new ServiceUnavailableError(error);
+    // "userId|cart", as order-place.lua wrote it.
+    return ['OK', entry.slice(entry.indexOf('|') + 1)];
   }
 
   /**
