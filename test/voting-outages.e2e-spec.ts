@@ -383,19 +383,15 @@ it('settles a commit cut off mid-way: asks MySQL, voids the group that never lan
   expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
 });
 
-it('undoes, once Redis answers again, a take whose answer was lost: the use comes back and nothing stays in flight', async () => {
-  const [user] = takeUsers(1);
-  await voteAcknowledged([user]);
-  expect(await queryCount(node.url, user.name)).toBe(1);
-  const ticket = await freshTicket();
-  const before = await votingState();
-  // The take runs in Redis (use taken, user marked); its answer never reaches the node.
+/** Sends a vote whose Redis step runs but whose answer is lost; Redis is back after `awayMs`. */
+async function voteWithLostTake(
+  user: User,
+  ticket: string,
+  awayMs: number,
+): Promise<{ reply: Reply<GraphqlBody<unknown>>; ms: number }> {
   redisProxy.pauseReplies();
-  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
   try {
-    const pending = timed(() => gql(node.url, VOTE, { usernames: [user.name], ticket })).then(
-      (r) => (outcome = r),
-    );
+    const pending = timed(() => gql(node.url, VOTE, { usernames: [user.name], ticket }));
     await eventually(
       async () => ((await redis.hlen(RedisKeys.voteInflight)) === 1 ? true : undefined),
       5000,
@@ -403,14 +399,37 @@ it('undoes, once Redis answers again, a take whose answer was lost: the use come
     );
     await redisProxy.cut();
     redisProxy.resume();
+    await sleep(awayMs);
     await redisProxy.restore();
-    await pending;
+    return await pending;
   } finally {
     redisProxy.resume();
     await redisProxy.restore();
   }
-  expectServiceUnavailable(outcome!.reply, 'vote');
-  expect(outcome!.ms).toBeLessThan(PROMPT_MS + 1000);
+}
+
+it('goes on with a vote whose take ran but whose answer was lost: it looks the take up, and the vote counts', async () => {
+  const [user] = takeUsers(1);
+  await voteAcknowledged([user]);
+  const { reply, ms } = await voteWithLostTake(user, await freshTicket(), 0);
+  expect(reply.body.errors).toBeUndefined();
+  expect(reply.body.data).toEqual({ vote: '成功' });
+  expect(ms).toBeLessThan(PROMPT_MS + 1000);
+  acknowledged.set(user.id, (acknowledged.get(user.id) ?? 0) + 1);
+  await expectCommittedExactly([user]);
+  expect(await redis.hgetall(RedisKeys.voteInflight)).toEqual({});
+  expect(await queryCount(node.url, user.name)).toBe(2);
+});
+
+it('undoes, once Redis answers again, a take whose answer was lost while Redis stayed away: the use comes back', async () => {
+  const [user] = takeUsers(1);
+  await voteAcknowledged([user]);
+  expect(await queryCount(node.url, user.name)).toBe(1);
+  const ticket = await freshTicket();
+  const before = await votingState();
+  // Away longer than the node keeps asking (3 s): the vote is refused.
+  const { reply } = await voteWithLostTake(user, ticket, 3500);
+  expectServiceUnavailable(reply, 'vote');
   // Well before the heal job would (30 s), the node itself undoes the take.
   await eventually(
     async () => ((await redis.hlen(RedisKeys.voteInflight)) === 0 ? true : undefined),

@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import { AppConfig } from '../../infra/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
+import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
 import { randomBase64url } from '../../infra/random/random-pool';
+import { mayHaveRun } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
@@ -72,10 +74,7 @@ export class VoteLedger implements OnApplicationShutdown {
         ...userIds,
       ]);
     } catch (error) {
-      // The script may have run before the connection failed: undo it (a no-op if it did not),
-      // now or, since Redis is likely unreachable, as soon as it answers again.
-      this.undoLater({ token, ticket, userIds });
-      throw new ServiceUnavailableError(error);
+      status = await this.statusOfLost({ token, ticket, userIds }, error);
     }
     if (status === 'OK') return { token, ticket, userIds };
     if (status === 'TICKET_EXHAUSTED') throw DomainError.of(ErrorCode.TICKET_EXHAUSTED);
@@ -90,6 +89,26 @@ export class VoteLedger implements OnApplicationShutdown {
     const args: (string | number)[] = [outcome.status];
     for (const use of uses) args.push(use.token, use.ticket, use.userIds.length, ...use.userIds);
     await runScript(this.redis, 'vote-settle', SETTLE_KEYS, args);
+  }
+
+  /**
+   * The take's answer was lost with the connection. If it ran and took the use, its token is in
+   * flight: the vote goes on. If it did not run, or refused (which writes nothing), the client
+   * gets a 503 with nothing applied. A 503 as well if Redis cannot be asked, and the step is
+   * undone later.
+   */
+  private async statusOfLost(use: TakenUse, error: unknown): Promise<string> {
+    if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
+    let taken: number;
+    try {
+      taken = await askUntilAnswered(() => this.redis.hexists(RedisKeys.voteInflight, use.token));
+    } catch {
+      // Redis stays away: undo the step (a no-op if it never ran) as soon as it answers again.
+      this.undoLater(use);
+      throw new ServiceUnavailableError(error);
+    }
+    if (taken !== 1) throw new ServiceUnavailableError(error);
+    return 'OK';
   }
 
   /**
