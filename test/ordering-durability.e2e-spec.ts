@@ -335,6 +335,34 @@ describe('a graceful stop (SIGTERM)', () => {
   );
 });
 
+/**
+ * Places an order whose script runs in Redis (stock taken, user marked) but whose answer never
+ * comes back: the connection dies with it. Redis is reachable again at once (`redisBack`) or only
+ * once the order has been answered.
+ */
+async function orderWithLostAnswer(
+  client: Awaited<ReturnType<typeof loginClient>>,
+  cartId: string,
+  { redisBack }: { redisBack: boolean },
+): Promise<Reply> {
+  redisProxy.pauseReplies();
+  try {
+    const pending = client.order(cartId, { timeoutMs: 15_000 });
+    await eventually(
+      () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+      (marker) => marker !== null,
+      5000,
+    );
+    await redisProxy.cut();
+    redisProxy.resume();
+    if (redisBack) await redisProxy.restore();
+    return await pending;
+  } finally {
+    redisProxy.resume();
+    await redisProxy.restore();
+  }
+}
+
 describe('outages of Redis and of MySQL', () => {
   let node: AppNode;
 
@@ -536,6 +564,7 @@ describe('outages of Redis and of MySQL', () => {
     expect(await waitReady(node)).toBe(200);
     expectConsistentSince(before, await readOrderingState(redis, mysql), userIds);
   });
+
   it('completes an order whose Redis step ran but whose reply was lost: it looks the step up and commits', async () => {
     const client = await loginClient(node.url, takeUsers(1)[0]);
     const cartId = await client.cartWith([
@@ -543,24 +572,7 @@ describe('outages of Redis and of MySQL', () => {
       [4, 1],
     ]);
     const before = await readOrderingState(redis, mysql);
-    // The order script runs in Redis (stock taken, user marked); its answer never comes back.
-    redisProxy.pauseReplies();
-    let reply: Reply;
-    try {
-      const pending = client.order(cartId, { timeoutMs: 15_000 });
-      await eventually(
-        () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
-        (marker) => marker !== null,
-        5000,
-      );
-      await redisProxy.cut();
-      redisProxy.resume();
-      await redisProxy.restore();
-      reply = await pending;
-    } finally {
-      redisProxy.resume();
-      await redisProxy.restore();
-    }
+    const reply = await orderWithLostAnswer(client, cartId, { redisBack: true });
     const order = expectJson(reply) as { id: string };
     expect((await committedOrders()).get(order.id)).toBe(client.userId);
     expectConsistentSince(before, await readOrderingState(redis, mysql), [client.userId]);
@@ -573,23 +585,8 @@ describe('outages of Redis and of MySQL', () => {
       [4, 1],
     ]);
     const before = await readOrderingState(redis, mysql);
-    redisProxy.pauseReplies();
-    let reply: Reply;
-    try {
-      const pending = client.order(cartId, { timeoutMs: 15_000 });
-      await eventually(
-        () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
-        (marker) => marker !== null,
-        5000,
-      );
-      // Redis stays unreachable longer than the node keeps asking (3 s): the answer is a 503.
-      await redisProxy.cut();
-      redisProxy.resume();
-      reply = await pending;
-    } finally {
-      redisProxy.resume();
-      await redisProxy.restore();
-    }
+    // Redis stays unreachable longer than the node keeps asking (3 s): the answer is a 503.
+    const reply = await orderWithLostAnswer(client, cartId, { redisBack: false });
     expectError(reply, 'SERVICE_UNAVAILABLE');
     expect(await waitReady(node)).toBe(200);
     // The node lives on, and within a few sweeps gives the stock back and frees the user.
