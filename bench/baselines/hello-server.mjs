@@ -3,19 +3,13 @@
 // Env: APP_PORT, WORKERS. Every request, any method and path, gets a small JSON body.
 import cluster from 'node:cluster';
 import Fastify from 'fastify';
+import { forkWorkers } from './cluster.mjs';
 
 const port = Number(process.env.APP_PORT ?? 8090);
 const workers = Number(process.env.WORKERS ?? 1);
 
 if (cluster.isPrimary && workers > 1) {
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
-  for (let i = 0; i < workers; i++) cluster.fork();
-  const stop = () => {
-    for (const worker of Object.values(cluster.workers)) worker?.process.kill('SIGTERM');
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  forkWorkers(workers);
 } else {
   const app = Fastify({ logger: false });
   // Contest clients send `{}` with every request: accept and ignore bodies like the app does.

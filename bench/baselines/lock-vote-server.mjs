@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
+import { forkWorkers } from './cluster.mjs';
 
 const TABLE = 'bench_lock_vote'; // the bench resets and audits it (bench/lib/store.mjs)
 const TICKET_KEY = 'benchL:ticket';
@@ -102,14 +103,7 @@ if (cluster.isPrimary) {
   await db.end();
   rotateTickets();
   if (workers > 1) {
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
-    for (let i = 0; i < workers; i++) cluster.fork();
-    const stop = () => {
-      for (const worker of Object.values(cluster.workers)) worker?.process.kill('SIGTERM');
-      process.exit(0);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    forkWorkers(workers);
   } else {
     await serve();
   }

@@ -44,7 +44,7 @@ lib.run({
   end,
   response = function(_, status, body, now)
     if step == "login" then
-      token = status == 200 and body:match('"access_token"%s*:%s*"([^"]+)"')
+      token = lib.ok_string(status, body, "access_token")
       if token then
         step = "foods"
       else
@@ -54,7 +54,7 @@ lib.run({
     elseif step == "foods" then
       step = "cart"
     elseif step == "cart" then
-      cart = status == 200 and body:match('"cart_id"%s*:%s*"([^"]+)"')
+      cart = lib.ok_string(status, body, "cart_id")
       if cart then
         step = "patch1"
       else
@@ -66,7 +66,7 @@ lib.run({
     elseif step == "patch2" then
       step = "order"
     else
-      local id = status == 200 and body:match('"id"%s*:%s*"([^"]+)"')
+      local id = lib.ok_string(status, body, "id")
       if id then
         lib.event("o " .. id)
         lib.count("orders", now)

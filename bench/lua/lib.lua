@@ -74,6 +74,13 @@ function M.latency(name, seconds)
   hist[b] = (hist[b] or 0) + 1
 end
 
+-- The string value of a top-level JSON field of a 200 answer ("access_token", "cart_id", "id"),
+-- or nil (any other status, or no such field).
+function M.ok_string(status, body, field)
+  if status ~= 200 or not body then return nil end
+  return body:match('"' .. field .. '"%s*:%s*"([^"]+)"')
+end
+
 function M.error_code(body)
   return body and body:match('"code"%s*:%s*"([%w_]+)"')
 end

@@ -17,7 +17,7 @@ lib.run({
     return "login", lib.req("POST", "/login", '{"username":"' .. name .. '","password":"' .. password .. '"}')
   end,
   response = function(_, status, body)
-    local token = status == 200 and body:match('"access_token"%s*:%s*"([^"]+)"')
+    local token = lib.ok_string(status, body, "access_token")
     if token then
       lib.event("t " .. index .. " " .. token)
       i = i + 1

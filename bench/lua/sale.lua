@@ -34,14 +34,14 @@ lib.run({
     if step == "foods" then
       step = "cart"
     elseif step == "cart" then
-      cart = status == 200 and body:match('"cart_id"%s*:%s*"([^"]+)"')
+      cart = lib.ok_string(status, body, "cart_id")
       if cart then step = "patch1" else next_user() end
     elseif step == "patch1" then
       step = "patch2"
     elseif step == "patch2" then
       step = "order"
     else
-      local id = status == 200 and body:match('"id"%s*:%s*"([^"]+)"')
+      local id = lib.ok_string(status, body, "id")
       if id then
         lib.event("o " .. id)
         lib.count("orders", now)

@@ -7,7 +7,8 @@ import { AppConfig } from '../infra/config/app-config';
 import { PROJECT_ROOT } from '../infra/config/load-config';
 import { dataSourceOptions } from '../infra/database/data-source-options';
 import { connectRedis } from '../infra/redis/redis.module';
-import { KEPT_ON_RESET, RedisKeys } from '../infra/redis/redis-keys';
+import { RedisKeys } from '../infra/redis/redis-keys';
+import { TICKET_STATE_KEYS } from '../modules/ticket/ticket-keys';
 import { DEFAULT_COST, costOf, hashPassword } from '../modules/auth/password-hasher';
 import { buildOrderState } from '../modules/stock/order-state.builder';
 import { DatasetSpec, PlainUser, generateFoods, generateUsers, newDatasetVersion } from './dataset-generator';
@@ -115,7 +116,7 @@ async function insertChunked(db: DataSource, table: string, columns: string[], r
  * Redis for long).
  */
 async function clearRedis(redis: Redis): Promise<number> {
-  const kept = new Set(KEPT_ON_RESET);
+  const kept = new Set(TICKET_STATE_KEYS);
   let removed = 0;
   for (const prefix of RedisKeys.resettablePrefixes) {
     let cursor = '0';

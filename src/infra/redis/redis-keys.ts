@@ -57,17 +57,3 @@ export const RedisKeys = {
   /** Prefixes `npm run data -- generate` clears. */
   resettablePrefixes: ['ord:', 'vote:'] as const,
 } as const;
-
-/**
- * Keys under the resettable prefixes that a new dataset leaves alone: the ticket in force and its
- * rotation state belong to no dataset, and clearing them left voting without a valid ticket until
- * the next rotation.
- */
-export const KEPT_ON_RESET: readonly string[] = [
-  RedisKeys.ticket,
-  RedisKeys.ticketUses,
-  RedisKeys.previousTicket,
-  RedisKeys.previousTicketUses,
-  RedisKeys.ticketRotation,
-  RedisKeys.ticketRotationLog,
-];

@@ -11,3 +11,14 @@ export const TICKET_USE_KEYS: readonly string[] = [
   RedisKeys.previousTicket,
   RedisKeys.previousTicketUses,
 ];
+
+/**
+ * The ticket and its rotation state, in the rotation script's order (after the leader lease).
+ * They belong to no dataset, so `npm run data -- generate` leaves them alone: clearing them left
+ * voting without a valid ticket until the next rotation.
+ */
+export const TICKET_STATE_KEYS: readonly string[] = [
+  ...TICKET_USE_KEYS,
+  RedisKeys.ticketRotation,
+  RedisKeys.ticketRotationLog,
+];

@@ -6,6 +6,7 @@ import { AppConfig } from '../../infra/config/app-config';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
+import { TICKET_STATE_KEYS } from './ticket-keys';
 import { newTicket } from './ticket-value';
 
 export type RotationResult =
@@ -21,15 +22,7 @@ export class TicketRotator {
   ) {}
 
   async rotate(term: LeaderTerm): Promise<RotationResult> {
-    const keys = [
-      RedisKeys.leader,
-      RedisKeys.ticket,
-      RedisKeys.ticketUses,
-      RedisKeys.previousTicket,
-      RedisKeys.previousTicketUses,
-      RedisKeys.ticketRotation,
-      RedisKeys.ticketRotationLog,
-    ];
+    const keys = [RedisKeys.leader, ...TICKET_STATE_KEYS];
     const args = [
       term.owner,
       term.epoch,
