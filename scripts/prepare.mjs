@@ -21,15 +21,10 @@ export async function ensureDependencies() {
   const lock = join(projectRoot, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   log('installing dependencies (npm ci)');
-  try {
-    await run('npm', ['ci', '--no-audit', '--no-fund']);
-  } catch {
-    // npm 11 leaves out of the lock file the optional native bindings of other platforms that
-    // this registry does not serve (jest's unrs-resolver), and `npm ci` then refuses the lock.
-    // `npm install` installs the same locked versions and fills in what this platform needs.
-    log('npm ci refused the lock file; installing the locked versions with npm install');
-    await run('npm', ['install', '--no-audit', '--no-fund']);
-  }
+  // Exactly the locked versions. package.json overrides unrs-resolver (jest's) to 1.12.2, the newest
+  // release whose native bindings for every platform the registry serves: with 1.13.0 npm 11 left
+  // bindings out of the lock file and `npm ci` refused it.
+  await run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 /** `nest build` when dist/ is missing or older than any source file. */
