@@ -186,6 +186,7 @@ describe('POST /login', () => {
       ['an array', '[{"username": "root", "password": "toor"}]'],
       ['a string', '"root"'],
       ['a number', '42'],
+      ['null', 'null'],
       ['a number username', '{"username": 1, "password": "toor"}'],
       ['a null password', '{"username": "root", "password": null}'],
       ['an object password', '{"username": "root", "password": {"p": "toor"}}'],
@@ -595,6 +596,7 @@ describe('PATCH /carts/:cart_id', () => {
       ['form-encoded', 'food_id=1&count=1'],
       ['an array', '[{"food_id": 1, "count": 1}]'],
       ['a number', '1'],
+      ['null', 'null'],
       ['an empty object', '{}'],
       ['a missing count', '{"food_id": 1}'],
       ['a missing food_id', '{"count": 1}'],
@@ -650,6 +652,7 @@ describe('POST /orders', () => {
     for (const body of [
       '{}',
       '[]',
+      'null',
       `["${cartId}"]`,
       '{"cart_id": 1}',
       '{"cart_id": null}',

@@ -8,8 +8,8 @@ const ajv = new Ajv({ coerceTypes: false, allErrors: false, useDefaults: false, 
 
 /**
  * Validates a JSON body against a compiled schema with the contract's two codes: no body at all is
- * EMPTY_REQUEST, anything else that does not fit (not an object, a wrong or missing field) is
- * MALFORMED_JSON. Runs after the guards, so a bad token is reported before a bad body.
+ * EMPTY_REQUEST (the body parser gives undefined for an empty one), anything else that does not fit
+ * (not an object, `null` included, a wrong or missing field) is MALFORMED_JSON. Runs after the guards, so a bad token is reported before a bad body.
  */
 @Injectable()
 export class JsonBodyPipe<T> implements PipeTransform<unknown, T> {
@@ -20,7 +20,7 @@ export class JsonBodyPipe<T> implements PipeTransform<unknown, T> {
   }
 
   transform(value: unknown): T {
-    if (value === undefined || value === null) throw DomainError.of(ErrorCode.EMPTY_REQUEST);
+    if (value === undefined) throw DomainError.of(ErrorCode.EMPTY_REQUEST);
     if (!this.validate(value)) throw DomainError.of(ErrorCode.MALFORMED_JSON);
     return value;
   }
