@@ -1011,6 +1011,10 @@ describe('state and wire invariants of the whole suite', () => {
     expect(offending).toEqual([]);
   });
 
+  it('printed no process warning (Node prints them as "(node:PID) [CODE] ..."), e.g. FSTWRN004 at boot', () => {
+    expect(node.output()).not.toMatch(/\(node:\d+\)/);
+  });
+
   it('refuses tokens and cart ids of a replaced dataset, even for user ids that exist again', async () => {
     const client = await freshClient();
     const oldCart = await client.newCart();

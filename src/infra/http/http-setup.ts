@@ -16,8 +16,22 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  */
 const MAX_PARAM_LENGTH = 16 * 1024;
 
+/**
+ * Fastify keeps in each route the error handler its scope had when the route was registered. Ours
+ * (set by {@link configureHttp} before any route) is the one every route of this app answers with;
+ * Nest sets its own at the root during `init()`, after its routes are registered, where it could
+ * only reach routes registered later (there are none) and only makes Fastify warn that a handler
+ * was overridden (FSTWRN004). So Nest's call is ignored: errors still reach the global filter,
+ * which Nest runs inside each route, and Fastify-level ones reach ours.
+ */
+class AppFastifyAdapter extends FastifyAdapter {
+  override setErrorHandler(): FastifyInstance {
+    return this.getInstance(); // deliberately not installed: see the class comment
+  }
+}
+
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({
+  return new AppFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // On shutdown, idle keep-alive sockets close at once; busy ones finish their request first.
     forceCloseConnections: 'idle',
@@ -51,9 +65,8 @@ function literalPercents(url: string): string {
  * Fastify-level behaviour Nest does not configure: one JSON parser for every content type (contest
  * clients send `{}` with and without a JSON content type), the route table that tells 405 from
  * 404, and the JSON error handler for failures before a controller runs (parsing, body limit).
- * Call before routes are registered (before `app.init()`): Nest registers its routes in a child
- * context that keeps the error handler the root had at that moment; the handlers Nest and
- * mercurius set on the root later (Fastify warns FSTWRN004 about that) never reach those routes.
+ * Call before routes are registered (before `app.init()`): each route keeps the error handler its
+ * scope had at that moment (mercurius sets its own in its own scope, for the GraphQL route).
  */
 export function configureHttp(fastify: FastifyInstance): RouteTable {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
