@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { fillRandom } from '../../infra/random/random-pool';
 
 const NONCE_BYTES = 8;
@@ -19,7 +19,12 @@ const ENCODED = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((RAW_BYTES * 8) / 6)}}$`)
  * Used for access tokens and cart ids, each with its own key.
  */
 export class SignedIdCodec {
-  constructor(private readonly key: Buffer) {}
+  /** A KeyObject, not the raw bytes: createHmac then skips importing the key, ~1 of its ~3 µs. */
+  private readonly key: KeyObject;
+
+  constructor(key: Buffer) {
+    this.key = createSecretKey(key);
+  }
 
   issue(owner: number): string {
     const raw = Buffer.allocUnsafe(RAW_BYTES);
