@@ -80,9 +80,7 @@ async function voteAcknowledged(users: User[]): Promise<void> {
 async function expectCommittedExactly(users: User[]): Promise<void> {
   const committed = await committedCounts(mysql);
   expect(Object.fromEntries(users.map((u) => [u.name, committed.get(u.id) ?? 0]))).toEqual(
-    Object.fromEntries(
-      users.map((u) => [u.name, acknowledged.get(u.id) ?? 0]),
-    ),
+    Object.fromEntries(users.map((u) => [u.name, acknowledged.get(u.id) ?? 0])),
   );
 }
 
@@ -381,6 +379,66 @@ it('settles a commit cut off mid-way: asks MySQL, voids the group that never lan
   await expectCommittedExactly([cachedUser, uncachedUser]);
   expect(await queryCount(node.url, cachedUser.name)).toBe(2);
   expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
+});
+
+it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE (MySQL away longer than the node asks): the vote does not count', async () => {
+  const [x, y] = takeUsers(2);
+  // x has a cached count before the vote; y has none.
+  await voteAcknowledged([x]);
+  expect(await queryCount(node.url, x.name)).toBe(1);
+  const inDoubtBefore = await metric('vote.groupsInDoubt');
+  const revertedBefore = await metric('vote.groupsReverted');
+  let before: VotingState;
+  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
+  // The group's statements are answered up to its COMMIT, which runs but whose answer is held.
+  mysqlProxy.pauseRepliesAfter('COMMIT');
+  try {
+    const ticket = await freshTicket();
+    before = await votingState();
+    const pending = timed(() => gql(node.url, VOTE, { usernames: [x.name, y.name], ticket })).then(
+      (r) => (outcome = r),
+    );
+    await eventually(
+      async () => ((await committedOf(y)) === 1 ? true : undefined),
+      5000,
+      'the group to commit in MySQL',
+    );
+    // Then MySQL is gone for longer than the node keeps asking (3 s): it cannot learn the outcome.
+    await mysqlProxy.cut();
+    mysqlProxy.resume();
+    await pending;
+    expectServiceUnavailable(outcome!.reply, 'vote');
+    expect(await metric('vote.groupsInDoubt')).toBe(inDoubtBefore + 1);
+    // Still in MySQL for now; its votes stay in flight, so x's cached count is not served.
+    expect(await committedOf(x)).toBe(2);
+    expect(Object.keys(await redis.hgetall(RedisKeys.voteInflight))).toHaveLength(1);
+    expectServiceUnavailable(await gql(node.url, QUERY, { username: x.name }), 'query');
+  } finally {
+    mysqlProxy.resume();
+    await mysqlProxy.restore();
+  }
+  // Once MySQL answers, the node takes the group's votes back and settles it in Redis.
+  await eventually(
+    async () => ((await metric('vote.groupsReverted')) === revertedBefore + 1 ? true : undefined),
+    10_000,
+    'the group to be taken back',
+    100,
+  );
+  await expectCommittedExactly([x, y]);
+  const after = await votingState();
+  if (after.ticket === before!.ticket) expect(after.uses).toBe(before!.uses);
+  expect({ pending: after.pending, inflight: after.inflight }).toEqual({
+    pending: {},
+    inflight: {},
+  });
+  expect(await queryCount(node.url, x.name)).toBe(1);
+  expect(await queryCount(node.url, y.name)).toBe(0);
+
+  await waitReady();
+  await voteAcknowledged([x, y]);
+  await expectCommittedExactly([x, y]);
+  expect(await queryCount(node.url, x.name)).toBe(2);
+  expect(await queryCount(node.url, y.name)).toBe(1);
 });
 
 /** Sends a vote whose Redis step runs but whose answer is lost; Redis is back after `awayMs`. */

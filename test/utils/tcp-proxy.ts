@@ -9,6 +9,8 @@ import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
  *   whatever the app sent is held "in flight";
  * - `pauseReplies()`: the app's bytes still reach the server, but the server's answers are held
  *   until `resume()`: a statement runs (and commits) while its reply is "lost";
+ * - `pauseRepliesAfter(text)`: the same, from the moment the app sends bytes containing `text`
+ *   (e.g. the `COMMIT` of a transaction whose earlier statements must be answered);
  * - `restore()` / `resume()` undo them; `close()` ends the proxy for good.
  */
 export class TcpProxy {
@@ -18,6 +20,8 @@ export class TcpProxy {
   private server: Server | undefined;
   private paused = false;
   private repliesPaused = false;
+  /** See {@link pauseRepliesAfter}. */
+  private pauseRepliesOn: Buffer | undefined;
   /** Connections accepted so far (a way to see that the app really goes through the proxy). */
   accepted = 0;
 
@@ -79,7 +83,13 @@ export class TcpProxy {
     for (const socket of this.upstreams) socket.pause();
   }
 
+  /** {@link pauseReplies} as soon as the app sends `text` (once), right after it is passed on. */
+  pauseRepliesAfter(text: string): void {
+    this.pauseRepliesOn = Buffer.from(text);
+  }
+
   resume(): void {
+    this.pauseRepliesOn = undefined;
     this.paused = false;
     this.repliesPaused = false;
     for (const socket of this.sockets) socket.resume();
@@ -117,6 +127,10 @@ export class TcpProxy {
     const forward = (from: Socket, to: Socket): void => {
       from.on('data', (chunk: Buffer) => {
         if (!to.write(chunk)) from.pause();
+        if (from === client && this.pauseRepliesOn && chunk.includes(this.pauseRepliesOn)) {
+          this.pauseRepliesOn = undefined;
+          this.pauseReplies();
+        }
       });
       to.on('drain', () => {
         if (!this.paused && !(from === upstream && this.repliesPaused)) from.resume();

@@ -6,6 +6,7 @@ import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { randomBase64url } from '../../infra/random/random-pool';
 import type { CommitOutcome } from './commit-outcome';
+import { InDoubtVoteGroups } from './in-doubt-vote-groups.service';
 import { VoteCountRepository } from './vote-count.repository';
 import { TakenUse, VoteLedger } from './vote-ledger.service';
 
@@ -39,6 +40,7 @@ export class VoteCommitter implements OnApplicationShutdown {
   constructor(
     private readonly repository: VoteCountRepository,
     private readonly ledger: VoteLedger,
+    private readonly inDoubt: InDoubtVoteGroups,
     private readonly metrics: Metrics,
     config: AppConfig,
   ) {
@@ -75,12 +77,17 @@ export class VoteCommitter implements OnApplicationShutdown {
         ? await this.resolve(groupId, error)
         : { status: 'failed', error };
     }
+    const uses = votes.map((v) => v.use);
+    if (outcome.status === 'in-doubt') {
+      // Answered SERVICE_UNAVAILABLE, so the group must not count: it is voided or reverted once
+      // MySQL answers, and settled in Redis only then (its votes stay in flight meanwhile).
+      this.inDoubt.add({ groupId, totals, uses });
+      for (const vote of votes) vote.settled = { outcome };
+      return;
+    }
     let settled: SettledVote = { outcome };
     try {
-      await this.ledger.settle(
-        votes.map((v) => v.use),
-        outcome,
-      );
+      await this.ledger.settle(uses, outcome.status);
     } catch (settleError) {
       settled = { outcome, settleError };
     }
@@ -90,7 +97,8 @@ export class VoteCommitter implements OnApplicationShutdown {
   /**
    * The connection died during the commit: asks MySQL whether the group committed, voiding it if
    * not (VoteCountRepository.voidUnlessCommitted), so the votes are answered truthfully either way.
-   * Only if MySQL cannot be asked for RESOLVE_FOR_MS does the group stay in doubt.
+   * Only if MySQL cannot be asked for RESOLVE_FOR_MS does the group stay in doubt: its votes are
+   * then answered as failed, and InDoubtVoteGroups makes that true once MySQL answers.
    */
   private async resolve(groupId: string, error: unknown): Promise<CommitOutcome> {
     let committed: boolean;
@@ -99,7 +107,7 @@ export class VoteCommitter implements OnApplicationShutdown {
     } catch (askError) {
       this.metrics.inc('vote.groupsInDoubt');
       this.logger.error(
-        `Vote group ${groupId}: commit outcome unknown, MySQL unanswered for ${RESOLVE_FOR_MS} ms: ${(askError as Error).message}`,
+        `Vote group ${groupId}: commit outcome unknown, MySQL unanswered for ${RESOLVE_FOR_MS} ms (${(askError as Error).message}); answered as failed, to be voided or reverted once MySQL answers`,
       );
       return { status: 'in-doubt', error };
     }

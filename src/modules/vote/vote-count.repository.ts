@@ -54,6 +54,37 @@ export class VoteCountRepository {
     return rows.length === 1 && Number(rows[0].voided) === 0;
   }
 
+  /**
+   * For a group answered as failed while its commit outcome was still unknown: makes sure it counts
+   * for nothing, in one transaction. A group that never committed is voided like above; one that
+   * did has its votes taken back and is marked void. Safe to repeat: a void group is left alone.
+   * Run well within the hour groups are kept (VoteGroupPruneJob): a pruned group would look as if
+   * it had never committed.
+   */
+  async revertUnlessVoid(groupId: string, totals: ReadonlyMap<number, number>): Promise<'voided' | 'reverted' | 'was-void'> {
+    return this.db.transaction(async (tx) => {
+      const fenced: { affectedRows: number } = await tx.query(
+        'INSERT IGNORE INTO vote_group (id, voided) VALUES (?, 1)',
+        [groupId],
+      );
+      if (fenced.affectedRows === 1) return 'voided';
+      const rows: { voided: number | string }[] = await tx.query(
+        'SELECT voided FROM vote_group WHERE id = ? FOR UPDATE',
+        [groupId],
+      );
+      if (rows.length === 0 || Number(rows[0].voided) !== 0) return 'was-void';
+      // Rows in user id order, as addVotes takes them.
+      const rowsOf = [...totals].sort(([a], [b]) => a - b);
+      await tx.query(
+        `UPDATE vote_count SET votes = votes - CASE user_id ${rowsOf.map(() => 'WHEN ? THEN ?').join(' ')} END
+          WHERE user_id IN (${rowsOf.map(() => '?').join(', ')})`,
+        [...rowsOf.flat(), ...rowsOf.map(([id]) => id)],
+      );
+      await tx.query('UPDATE vote_group SET voided = 1 WHERE id = ?', [groupId]);
+      return 'reverted';
+    });
+  }
+
   /** Forgets groups older than `maxAgeS` seconds, at most `limit` of them; returns how many. */
   async pruneGroups(maxAgeS: number, limit: number): Promise<number> {
     const result: { affectedRows: number } = await this.db.query(

@@ -4,13 +4,14 @@ import { AppConfig } from '../../infra/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
 import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
+import { RetryLater } from '../../infra/in-doubt/retry-later';
 import { randomBase64url } from '../../infra/random/random-pool';
 import { mayHaveRun } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
 import { TICKET_USE_KEYS } from '../ticket/ticket-keys';
-import type { CommitOutcome } from './commit-outcome';
+import type { SettleOutcome } from './commit-outcome';
 
 /**
  * A vote still in flight this long after its Redis step is taken for abandoned (its node died):
@@ -49,9 +50,22 @@ const UNDO_FOR_MS = 2 * ABANDONED_AFTER_MS;
 @Injectable()
 export class VoteLedger implements OnApplicationShutdown {
   private readonly logger = new Logger(VoteLedger.name);
-  /** Takes whose answer was lost with the connection, to undo once Redis answers again. */
-  private readonly undos = new Map<string, { use: TakenUse; until: number }>();
-  private undoTimer: NodeJS.Timeout | undefined;
+  /**
+   * Takes whose answer was lost with the connection, undone once Redis answers again. Undoing is
+   * safe at any time: a token no longer in flight is left as it is (vote-settle.lua). Left alone,
+   * the use would stay taken and the pending marks would send the users' queries to MySQL until
+   * the heal job ended the vote, which is also what covers a node that dies meanwhile.
+   */
+  private readonly undos = new RetryLater<TakenUse>({
+    everyMs: UNDO_EVERY_MS,
+    forMs: UNDO_FOR_MS,
+    attempt: async (use) => {
+      await this.settle([use], 'failed');
+      this.logger.warn(`Undid a vote take whose answer was lost with the connection`);
+    },
+    onGiveUp: (use, error) =>
+      this.logger.error(`Could not undo vote take ${use.token}: ${(error as Error).message}; the heal job ends it`),
+  });
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -59,7 +73,7 @@ export class VoteLedger implements OnApplicationShutdown {
   ) {}
 
   onApplicationShutdown(): void {
-    clearInterval(this.undoTimer);
+    this.undos.stop();
   }
 
   /** One round trip: checks the ticket and takes one use, or throws the contract's refusal. */
@@ -85,8 +99,8 @@ export class VoteLedger implements OnApplicationShutdown {
    * Records a commit group's outcome in Redis (cached counts, pending marks, the ticket uses):
    * one round trip for the whole group, however many votes it holds.
    */
-  async settle(uses: readonly TakenUse[], outcome: CommitOutcome): Promise<void> {
-    const args: (string | number)[] = [outcome.status];
+  async settle(uses: readonly TakenUse[], outcome: SettleOutcome): Promise<void> {
+    const args: (string | number)[] = [outcome];
     for (const use of uses) args.push(use.token, use.ticket, use.userIds.length, ...use.userIds);
     await runScript(this.redis, 'vote-settle', SETTLE_KEYS, args);
   }
@@ -104,43 +118,10 @@ export class VoteLedger implements OnApplicationShutdown {
       taken = await askUntilAnswered(() => this.redis.hexists(RedisKeys.voteInflight, use.token));
     } catch {
       // Redis stays away: undo the step (a no-op if it never ran) as soon as it answers again.
-      this.undoLater(use);
+      this.undos.add(use.token, use);
       throw new ServiceUnavailableError(error);
     }
     if (taken !== 1) throw new ServiceUnavailableError(error);
     return 'OK';
-  }
-
-  /**
-   * Gives back the use (and the pending marks) of a take that may have run unseen. Retried until
-   * Redis answers: left alone, the use would stay taken and the marks would send the users'
-   * queries to MySQL until the heal job ended the vote. Undoing is safe at any time: a token no
-   * longer in flight is left as it is (vote-settle.lua).
-   */
-  private undoLater(use: TakenUse): void {
-    this.undos.set(use.token, { use, until: Date.now() + UNDO_FOR_MS });
-    void this.undoPending();
-    this.undoTimer ??= setInterval(() => void this.undoPending(), UNDO_EVERY_MS).unref();
-  }
-
-  private async undoPending(): Promise<void> {
-    const now = Date.now();
-    for (const [token, { until }] of this.undos) if (until < now) this.undos.delete(token);
-    const batch = [...this.undos.values()].map((u) => u.use);
-    if (batch.length > 0) {
-      try {
-        await this.settle(batch, { status: 'failed', error: undefined });
-        for (const use of batch) this.undos.delete(use.token);
-        this.logger.warn(
-          `Undid ${batch.length} vote take(s) whose answer was lost with the connection`,
-        );
-      } catch {
-        return; // Redis still unreachable: the timer tries again.
-      }
-    }
-    if (this.undos.size === 0) {
-      clearInterval(this.undoTimer);
-      this.undoTimer = undefined;
-    }
   }
 }

@@ -3,6 +3,7 @@ import { LeaderScheduler } from '../../scheduler/leader-scheduler.service';
 import { SchedulerModule } from '../../scheduler/scheduler.module';
 import { AuthModule } from '../auth/auth.module';
 import { TicketModule } from '../ticket/ticket.module';
+import { InDoubtVoteGroups } from './in-doubt-vote-groups.service';
 import { VoteCacheHealJob } from './vote-cache-heal.job';
 import { VoteCommitter } from './vote-committer.service';
 import { VoteCountQuery } from './vote-count.query';
@@ -19,6 +20,7 @@ import { VoteService } from './vote.service';
     VoteService,
     VoteLedger,
     VoteCommitter,
+    InDoubtVoteGroups,
     VoteCountRepository,
     VoteCountQuery,
     VoteCacheHealJob,

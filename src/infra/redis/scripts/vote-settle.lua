@@ -4,7 +4,9 @@
 -- previous uses. ARGV: outcome, then per vote: its token, its ticket, n, and its n user ids.
 --   committed: add the vote to each cached count that exists;
 --   failed:    nothing was written: give the ticket use back (if its counter still exists);
---   in-doubt:  drop the cached counts (the next query reads MySQL); the use stays taken.
+--   reverted:  written, then taken back (its client was told it failed): as failed, and drop the
+--              cached counts (once the heal job has ended a vote, a query may fill its users'
+--              counts from MySQL while the group is still in it).
 -- A token no longer in flight was healed as abandoned (vote-cache-heal.lua) or already settled
 -- (a resent command): its pending marks are gone, so a fill may have read MySQL before this
 -- commit; its cached counts are dropped rather than incremented. Returns how many votes were
@@ -31,12 +33,12 @@ while i <= #ARGV do
       if redis.call('HINCRBY', KEYS[3], id, -1) <= 0 then redis.call('HDEL', KEYS[3], id) end
       if outcome == 'committed' then
         if redis.call('HEXISTS', KEYS[1], id) == 1 then redis.call('HINCRBY', KEYS[1], id, 1) end
-      elseif outcome == 'in-doubt' then
+      elseif outcome == 'reverted' then
         redis.call('HDEL', KEYS[1], id)
       end
       redis.call('HINCRBY', KEYS[2], id, 1)
     end
-    if outcome == 'failed' then
+    if outcome ~= 'committed' then
       local uses
       if redis.call('GET', KEYS[5]) == ticket then
         uses = KEYS[6]
