@@ -565,6 +565,52 @@ describe('outages of Redis and of MySQL', () => {
     expectConsistentSince(before, await readOrderingState(redis, mysql), userIds);
   });
 
+  it('takes back an order that committed though it was answered 503 (MySQL away longer than the node asks): stock and user freed', async () => {
+    const client = await loginClient(node.url, takeUsers(1)[0]);
+    const cartId = await client.cartWith([
+      [1, 1],
+      [3, 1],
+    ]);
+    const before = await readOrderingState(redis, mysql);
+    const ownOrders = async (): Promise<string[]> =>
+      [...(await committedOrders())].filter(([, u]) => u === client.userId).map(([id]) => id);
+    // The INSERT reaches MySQL and commits; its answer never comes back.
+    mysqlProxy.pauseReplies();
+    let reply: Reply;
+    let committedInTheDark: string[];
+    try {
+      const pending = client.order(cartId, { timeoutMs: 15_000 });
+      committedInTheDark = await eventually(ownOrders, (ids) => ids.length === 1, 5000, 100);
+      // Then MySQL stays unreachable longer than the node keeps asking (3 s).
+      await mysqlProxy.cut();
+      mysqlProxy.resume();
+      reply = await pending;
+    } finally {
+      mysqlProxy.resume();
+      await mysqlProxy.restore();
+    }
+    expectError(reply, 'SERVICE_UNAVAILABLE');
+    expect(committedInTheDark).toHaveLength(1);
+    expect(await waitReady(node)).toBe(200);
+    // Once MySQL answers, the node's reconciler takes the order back: deleted and voided, its
+    // stock given back, its user free to order again.
+    await eventually(ownOrders, (ids) => ids.length === 0, 10_000, 200);
+    const freed = await eventually(
+      () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+      (marker) => marker === null,
+      10_000,
+      200,
+    );
+    expect(freed).toBeNull();
+    const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [committedInTheDark[0]]);
+    expect(voided).toHaveLength(1);
+    const after = await readOrderingState(redis, mysql);
+    expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
+    expectConsistentSince(before, after, [client.userId]);
+    const order = expectJson(await client.order(cartId));
+    expect((await committedOrders()).get(order.id)).toBe(client.userId);
+  });
+
   it('completes an order whose Redis step ran but whose reply was lost: it looks the step up and commits', async () => {
     const client = await loginClient(node.url, takeUsers(1)[0]);
     const cartId = await client.cartWith([

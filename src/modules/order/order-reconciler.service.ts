@@ -14,9 +14,11 @@ import { OrderService } from './order.service';
  *
  * A live node also leaves orphans of its own: an order whose Redis step ran but whose answer was
  * lost and could not be looked up (StockService.reserve), or whose commit stayed in doubt while
- * MySQL could not be asked. Its
- * request was answered 503, yet its stock and its user's marker are taken. A pending order of
- * this node that it is not placing, seen in two sweeps in a row, is settled the same way.
+ * MySQL could not be asked. Its request was answered 503, yet its stock and its user's marker are
+ * taken. A pending order of this node that it is not placing, seen in two sweeps in a row, is
+ * settled the same way, except that one whose commit was in doubt is taken back even if it had
+ * committed (its client was told it failed). Only a node that dies first leaves such an order
+ * kept, as its reconcilers cannot tell it from one whose answer was a 200.
  */
 @Injectable()
 export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -74,10 +76,21 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     this.suspects = new Set(orphans);
     let voided = 0;
     for (const orderId of ripe) {
-      if (await this.settleOrder(orderId, own)) voided++;
+      if (this.orders.isInDoubt(orderId)) {
+        await this.takeBack(orderId);
+        voided++;
+      } else if (await this.settleOrder(orderId, own)) voided++;
       this.suspects.delete(orderId);
     }
     if (ripe.length > 0) this.logger.warn(`Settled ${ripe.length} orphaned orders of this node: ${voided} voided, their stock back on sale`);
+  }
+
+  /** An order answered 503 in doubt: voided, deleted if it had committed, its stock given back. */
+  private async takeBack(orderId: string): Promise<void> {
+    if (await this.repository.takeBack(orderId))
+      this.logger.warn(`Order ${orderId} had committed though answered SERVICE_UNAVAILABLE: taken back`);
+    await this.stock.release(orderId, false);
+    this.orders.settledInDoubt(orderId);
   }
 
   /** Keeps a committed order, or voids it and gives its stock back; true if it was voided now. */

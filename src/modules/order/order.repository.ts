@@ -54,6 +54,19 @@ export class OrderRepository {
     });
   }
 
+  /**
+   * For an order answered SERVICE_UNAVAILABLE while its commit outcome was unknown: makes that
+   * answer true. Voids it as above and deletes it if it had committed, in one transaction; true if
+   * it had. Safe to repeat.
+   */
+  async takeBack(orderId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [orderId]);
+      const deleted: { affectedRows: number } = await tx.query('DELETE FROM `order` WHERE id = ?', [orderId]);
+      return deleted.affectedRows === 1;
+    });
+  }
+
   async findByUser(userId: number): Promise<OrderRow[]> {
     return this.map(await this.db.query('SELECT id, user_id, items, total FROM `order` WHERE user_id = ?', [userId]));
   }

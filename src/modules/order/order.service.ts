@@ -15,6 +15,8 @@ import { OrderRepository, OrderRow, OrderVoidedError } from './order.repository'
 export class OrderService {
   private readonly logger = new Logger(OrderService.name);
   private readonly placing = new Set<string>();
+  /** Orders answered SERVICE_UNAVAILABLE whose commit outcome stayed unknown (see OrderReconciler). */
+  private readonly inDoubt = new Set<string>();
 
   constructor(
     private readonly carts: CartService,
@@ -54,6 +56,18 @@ export class OrderService {
     return this.placing.has(orderId);
   }
 
+  /**
+   * Whether the order was answered SERVICE_UNAVAILABLE while it may have committed: settling it
+   * must then take it back, not keep it. `settledInDoubt` once that is done.
+   */
+  isInDoubt(orderId: string): boolean {
+    return this.inDoubt.has(orderId);
+  }
+
+  settledInDoubt(orderId: string): void {
+    this.inDoubt.delete(orderId);
+  }
+
   async listOwn(userId: number): Promise<OrderRow[]> {
     return this.read(() => this.repository.findByUser(userId));
   }
@@ -76,9 +90,10 @@ export class OrderService {
         // its way can insert nothing, and only then may its stock go back on sale.
         committed = await askUntilAnswered(() => this.repository.voidUnlessCommitted(reservation.orderId));
       } catch {
-        // In doubt: keep the stock taken (never oversell) and the user marked; the order is not
-        // acknowledged and stays pending, and this node's reconciler settles it (committed or
-        // voided) once MySQL answers again. Logged for the operator.
+        // In doubt: keep the stock taken (never oversell) and the user marked; the order is
+        // answered 503 and stays pending, and this node's reconciler takes it back (voided, and
+        // deleted if it had committed) once MySQL answers again. Logged for the operator.
+        this.inDoubt.add(reservation.orderId);
         this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
         throw new ServiceUnavailableError(error);
       }
