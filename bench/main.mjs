@@ -22,6 +22,7 @@ import { snapshotDist } from './lib/snapshot.mjs';
 import { openStore } from './lib/store.mjs';
 import { cleanupWorkDir, ensureWrk } from './lib/wrk.mjs';
 import { contestFlow, helloCeiling, loginCost, saleFlow } from './scenarios/ordering.mjs';
+import { stackFloor } from './scenarios/floor.mjs';
 import { cachedQuery, coldBurst, probeVoting, voteRun } from './scenarios/voting.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -82,6 +83,13 @@ const GROUP_RUNNERS = {
     });
     ctx.raw.queryBurst = await coldBurst(ctx, { size: ctx.plan.burstSize });
   },
+  async floor(ctx) {
+    await helloCeiling(ctx, ctx.plan.connections);
+    ctx.raw.floor = await stackFloor(ctx, {
+      connections: ctx.plan.connections,
+      seconds: ctx.plan.floorSeconds,
+    });
+  },
   async growth(ctx) {
     for (const { users, levels } of ctx.plan.growth) {
       if (ctx.dataset.size !== users || ctx.dataset.hashCost !== ctx.plan.loadTestHashCost) {
@@ -114,7 +122,7 @@ const GROUP_RUNNERS = {
   },
 };
 // Growth first on the 10k dataset the bench starts with; the 100k load comes after the rest.
-const ORDER = ['sale', 'votes', 'lock', 'query', 'growth', 'contest', 'login'];
+const ORDER = ['sale', 'votes', 'lock', 'query', 'floor', 'growth', 'contest', 'login'];
 
 async function gitCommit(root) {
   try {

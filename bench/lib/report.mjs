@@ -169,6 +169,20 @@ export function buildTables({ meta, raw }) {
       'Cached query calls/s',
     );
   if (raw.queryCached) row('', 'p50 / p99', lat(raw.queryCached.latency));
+  // The stack's floor (bench/scenarios/floor.mjs): a ceiling for every figure above it, no target.
+  const floors = [
+    ['rest', `Floor: GET /foods, c=${c}`, 'guarded route, no I/O'],
+    ['graphql', `Floor: { __typename }, c=${c}`, 'GraphQL, no resolver'],
+  ];
+  for (const [key, scenario, figure] of floors) {
+    const floor = raw.floor?.[key];
+    if (!floor) continue;
+    row(scenario, `${figure}, req/s`, fmtInt(floor.rate), {
+      baseline: H ? `H ${fmtInt(H.rps)}` : '',
+      ratio: H ? (floor.rate / H.rps).toFixed(2) : '',
+    });
+    bars.push({ label: scenario, value: floor.rate, baseline: true });
+  }
   const burst = raw.queryBurst;
   if (burst && !burst.skipped) {
     const pass = burst.reads <= burst.nodes;
