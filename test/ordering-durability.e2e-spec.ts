@@ -336,6 +336,30 @@ describe('a graceful stop (SIGTERM)', () => {
 });
 
 /**
+ * After an order answered 503: within a few reconciler sweeps the user is free again, the stock
+ * is as it was `before`, MySQL holds no order of the user, and the user orders with the same cart.
+ */
+async function expectFreedThenOrdersAgain(
+  client: Awaited<ReturnType<typeof loginClient>>,
+  cartId: string,
+  before: Awaited<ReturnType<typeof readOrderingState>>,
+): Promise<void> {
+  const freed = await eventually(
+    () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+    (marker) => marker === null,
+    10_000,
+    200,
+  );
+  expect(freed).toBeNull();
+  const after = await readOrderingState(redis, mysql);
+  expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
+  expect(after.orders.filter((o) => o.userId === client.userId)).toEqual([]);
+  expectConsistentSince(before, after, [client.userId]);
+  const order = expectJson(await client.order(cartId));
+  expect((await committedOrders()).get(order.id)).toBe(client.userId);
+}
+
+/**
  * Places an order whose script runs in Redis (stock taken, user marked) but whose answer never
  * comes back: the connection dies with it. Redis is reachable again at once (`redisBack`) or only
  * once the order has been answered.
@@ -595,20 +619,9 @@ describe('outages of Redis and of MySQL', () => {
     // Once MySQL answers, the node's reconciler takes the order back: deleted and voided, its
     // stock given back, its user free to order again.
     await eventually(ownOrders, (ids) => ids.length === 0, 10_000, 200);
-    const freed = await eventually(
-      () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
-      (marker) => marker === null,
-      10_000,
-      200,
-    );
-    expect(freed).toBeNull();
     const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [committedInTheDark[0]]);
     expect(voided).toHaveLength(1);
-    const after = await readOrderingState(redis, mysql);
-    expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
-    expectConsistentSince(before, after, [client.userId]);
-    const order = expectJson(await client.order(cartId));
-    expect((await committedOrders()).get(order.id)).toBe(client.userId);
+    await expectFreedThenOrdersAgain(client, cartId, before);
   });
 
   it('completes an order whose Redis step ran but whose reply was lost: it looks the step up and commits', async () => {
@@ -636,20 +649,7 @@ describe('outages of Redis and of MySQL', () => {
     expectError(reply, 'SERVICE_UNAVAILABLE');
     expect(await waitReady(node)).toBe(200);
     // The node lives on, and within a few sweeps gives the stock back and frees the user.
-    const freed = await eventually(
-      () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
-      (marker) => marker === null,
-      10_000,
-      200,
-    );
-    expect(freed).toBeNull();
-    const after = await readOrderingState(redis, mysql);
-    expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
-    expect(after.orders.filter((o) => o.userId === client.userId)).toEqual([]);
-    expectConsistentSince(before, after, [client.userId]);
-    // The user orders again, with the same cart.
-    const order = expectJson(await client.order(cartId));
-    expect((await committedOrders()).get(order.id)).toBe(client.userId);
+    await expectFreedThenOrdersAgain(client, cartId, before);
   });
 
   it('answers a PATCH whose reply was lost with what happened: 204 if applied, 503 (nothing applied) if not', async () => {
