@@ -20,7 +20,8 @@ const run = promisify(execFile);
  * Each e2e suite gets its own MySQL database and Redis logical database so suites (and a dev
  * server on the defaults) never see each other's data. Allocation of REDIS_DB:
  *   1 ordering-contract  2 ordering-races  3 ordering-durability  4 cart-rules
- *   5 voting-api  6 voting-leader  7 voting-races  8-10 stock leasing  11 voting-outages  12-15 free
+ *   5 voting-api  6 voting-leader  7 voting-races  8-10 stock leasing  11 voting-outages
+ *   12 vote-settle  13-14 free  15 the bench (npm run bench)
  */
 export interface TestEnv {
   name: string;

@@ -1,0 +1,163 @@
+import Redis from 'ioredis';
+import { validateConfig } from '../src/infra/config/app-config';
+import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { defineScripts, runScript } from '../src/infra/redis/redis-scripts';
+import { TICKET_USE_KEYS } from '../src/modules/ticket/ticket-keys';
+
+/**
+ * The end of a vote in Redis as the app's own scripts do it (src/infra/redis/scripts/vote-take.lua,
+ * vote-settle.lua, vote-cache-heal.lua), against a real Redis on the suite's logical database 12:
+ * every outcome a group can be settled with, for a vote still in flight and for one the heal job
+ * already ended. (Built like cart-rules.e2e-spec.ts: `new Redis(...)` + `defineScripts`.)
+ */
+
+const REDIS_DB = 12;
+const TICKET = 'ticket-a';
+const TAKE_KEYS = [
+  ...TICKET_USE_KEYS,
+  RedisKeys.voteVersions,
+  RedisKeys.votePending,
+  RedisKeys.voteInflight,
+];
+const SETTLE_KEYS = [
+  RedisKeys.voteCounts,
+  RedisKeys.voteVersions,
+  RedisKeys.votePending,
+  RedisKeys.voteInflight,
+  ...TICKET_USE_KEYS,
+];
+const HEAL_KEYS = SETTLE_KEYS.slice(0, 4);
+
+let redis: Redis;
+let tokens = 0;
+
+beforeAll(async () => {
+  const config = validateConfig({
+    ...(process.env as Record<string, string>),
+    REDIS_DB: String(REDIS_DB),
+    NODE_ENV: 'test',
+  });
+  redis = new Redis({
+    host: config.REDIS_HOST,
+    port: config.REDIS_PORT,
+    db: config.REDIS_DB,
+    connectionName: 'vote-settle-e2e',
+  });
+  defineScripts(redis);
+  await redis.ping();
+});
+
+afterAll(() => redis?.disconnect());
+
+/** Only these keys live in the suite's database. */
+beforeEach(async () => {
+  await redis.flushdb();
+  await redis.set(RedisKeys.ticket, TICKET);
+});
+
+/** vote-take for `ids`: the use taken, the users marked in flight; returns the vote's token. */
+async function take(ids: number[]): Promise<string> {
+  const token = `t${++tokens}`;
+  expect(await runScript(redis, 'vote-take', TAKE_KEYS, [token, TICKET, 1000, ...ids])).toEqual(['OK']);
+  return token;
+}
+
+function settle(outcome: string, token: string, ids: number[]): Promise<number> {
+  return runScript<number>(redis, 'vote-settle', SETTLE_KEYS, [outcome, token, TICKET, ids.length, ...ids]);
+}
+
+/** What a settle may change, for users 1 and 2. */
+async function state() {
+  return {
+    counts: await redis.hgetall(RedisKeys.voteCounts),
+    versions: await redis.hgetall(RedisKeys.voteVersions),
+    pending: await redis.hgetall(RedisKeys.votePending),
+    inflight: await redis.hlen(RedisKeys.voteInflight),
+    uses: await redis.get(RedisKeys.ticketUses),
+  };
+}
+
+describe('vote-settle.lua, vote in flight', () => {
+  beforeEach(async () => {
+    // User 1 has a cached count, user 2 none.
+    await redis.hset(RedisKeys.voteCounts, '1', '5');
+  });
+
+  it('committed: adds the vote to the cached counts that exist; the use stays taken', async () => {
+    const token = await take([1, 2]);
+    expect(await settle('committed', token, [1, 2])).toBe(1);
+    expect(await state()).toEqual({
+      counts: { '1': '6' },
+      versions: { '1': '2', '2': '2' },
+      pending: {},
+      inflight: 0,
+      uses: '1',
+    });
+  });
+
+  it('failed: nothing counts, the cached counts stay, the use is given back', async () => {
+    const token = await take([1, 2]);
+    expect(await settle('failed', token, [1, 2])).toBe(1);
+    expect(await state()).toEqual({
+      counts: { '1': '5' },
+      versions: { '1': '2', '2': '2' },
+      pending: {},
+      inflight: 0,
+      uses: '0',
+    });
+  });
+
+  it('reverted: nothing counts, the use is given back and the cached counts are dropped', async () => {
+    const token = await take([1, 2]);
+    expect(await settle('reverted', token, [1, 2])).toBe(1);
+    expect(await state()).toEqual({
+      counts: {},
+      versions: { '1': '2', '2': '2' },
+      pending: {},
+      inflight: 0,
+      uses: '0',
+    });
+  });
+
+  it('leaves the marks of another vote of the same user in flight', async () => {
+    const first = await take([1]);
+    await take([1]);
+    await settle('reverted', first, [1]);
+    expect((await state()).pending).toEqual({ '1': '1' });
+    expect((await state()).inflight).toBe(1);
+  });
+});
+
+describe('vote-settle.lua, vote the heal job already ended', () => {
+  /** A vote taken, healed as abandoned, then a count cached from MySQL while it was not settled. */
+  async function healedThenFilled(ids: number[]): Promise<string> {
+    const token = await take(ids);
+    expect(await runScript(redis, 'vote-cache-heal', HEAL_KEYS, [0])).toBe(1);
+    for (const id of ids) await redis.hset(RedisKeys.voteCounts, String(id), '7');
+    return token;
+  }
+
+  it('reverted: drops the counts filled meanwhile (they may hold the taken-back votes)', async () => {
+    const token = await healedThenFilled([1, 2]);
+    const before = await state();
+    expect(await settle('reverted', token, [1, 2])).toBe(0);
+    expect(await state()).toEqual({
+      ...before,
+      counts: {},
+      versions: { '1': '3', '2': '3' },
+    });
+  });
+
+  it('committed: drops the counts filled meanwhile (they may miss the vote)', async () => {
+    const token = await healedThenFilled([1]);
+    expect(await settle('committed', token, [1])).toBe(0);
+    expect((await state()).counts).toEqual({});
+  });
+
+  it('failed: changes nothing, as nothing was written', async () => {
+    const token = await healedThenFilled([1]);
+    const before = await state();
+    expect(await settle('failed', token, [1])).toBe(0);
+    expect(await state()).toEqual(before);
+  });
+});
