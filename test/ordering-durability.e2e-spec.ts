@@ -369,7 +369,8 @@ async function orderWithLostAnswer(
   cartId: string,
   { redisBack }: { redisBack: boolean },
 ): Promise<Reply> {
-  redisProxy.pauseReplies();
+  // From the order's script on (its keys name the cart).
+  redisProxy.pauseRepliesAfter(cartId);
   try {
     const pending = client.order(cartId, { timeoutMs: 15_000 });
     await eventually(
@@ -656,7 +657,8 @@ describe('outages of Redis and of MySQL', () => {
     const client = await loginClient(node.url, takeUsers(1)[0]);
     const cartId = await client.newCart();
     // Applied unseen: the script runs, its answer is lost with the connection.
-    redisProxy.pauseReplies();
+    // From the change's script on (its keys name the cart).
+    redisProxy.pauseRepliesAfter(cartId);
     let applied: Reply;
     try {
       const pending = client.patch(cartId, 1, 1, { timeoutMs: 15_000 });

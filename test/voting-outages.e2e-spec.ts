@@ -447,7 +447,8 @@ async function voteWithLostTake(
   ticket: string,
   awayMs: number,
 ): Promise<{ reply: Reply<GraphqlBody<unknown>>; ms: number }> {
-  redisProxy.pauseReplies();
+  // From the vote's Redis step on (it sends the ticket).
+  redisProxy.pauseRepliesAfter(ticket);
   try {
     const pending = timed(() => gql(node.url, VOTE, { usernames: [user.name], ticket }));
     await eventually(

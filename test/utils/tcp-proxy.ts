@@ -83,7 +83,12 @@ export class TcpProxy {
     for (const socket of this.upstreams) socket.pause();
   }
 
-  /** {@link pauseReplies} as soon as the app sends `text` (once), right after it is passed on. */
+  /**
+   * {@link pauseReplies} as soon as the app sends `text` (once), right after it is passed on. Unlike
+   * pausing at once, this never holds the answer of a command the app sent before (a background
+   * poll, say): a client that pipelines, as ioredis does, would hold its next commands behind it,
+   * and the command under test might then never be sent.
+   */
   pauseRepliesAfter(text: string): void {
     this.pauseRepliesOn = Buffer.from(text);
   }
@@ -124,10 +129,16 @@ export class TcpProxy {
       socket.on('close', () => this.sockets.delete(socket));
     }
     // pipe() would resume a paused socket on its own; forward by hand so pause() holds.
+    // The app's last bytes, so that a marker split across two chunks is still seen.
+    let tail = Buffer.alloc(0);
     const forward = (from: Socket, to: Socket): void => {
       from.on('data', (chunk: Buffer) => {
         if (!to.write(chunk)) from.pause();
-        if (from === client && this.pauseRepliesOn && chunk.includes(this.pauseRepliesOn)) {
+        const marker = this.pauseRepliesOn;
+        if (from !== client || !marker) return;
+        const seen = Buffer.concat([tail, chunk]);
+        tail = seen.subarray(Math.max(0, seen.length - marker.length + 1));
+        if (seen.includes(marker)) {
           this.pauseRepliesOn = undefined;
           this.pauseReplies();
         }
