@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { validateConfig } from '../src/infra/config/app-config';
 import { RedisKeys } from '../src/infra/redis/redis-keys';
 import { defineScripts, runScript } from '../src/infra/redis/redis-scripts';
-import { TICKET_USE_KEYS } from '../src/modules/ticket/ticket-keys';
+import { VOTE_KEYS } from '../src/modules/vote/vote-keys';
 
 /**
  * The end of a vote in Redis as the app's own scripts do it (src/infra/redis/scripts/vote-take.lua,
@@ -13,21 +13,6 @@ import { TICKET_USE_KEYS } from '../src/modules/ticket/ticket-keys';
 
 const REDIS_DB = 12;
 const TICKET = 'ticket-a';
-const TAKE_KEYS = [
-  ...TICKET_USE_KEYS,
-  RedisKeys.voteVersions,
-  RedisKeys.votePending,
-  RedisKeys.voteInflight,
-];
-const SETTLE_KEYS = [
-  RedisKeys.voteCounts,
-  RedisKeys.voteVersions,
-  RedisKeys.votePending,
-  RedisKeys.voteInflight,
-  ...TICKET_USE_KEYS,
-];
-const HEAL_KEYS = SETTLE_KEYS.slice(0, 4);
-
 let redis: Redis;
 let tokens = 0;
 
@@ -58,12 +43,12 @@ beforeEach(async () => {
 /** vote-take for `ids`: the use taken, the users marked in flight; returns the vote's token. */
 async function take(ids: number[]): Promise<string> {
   const token = `t${++tokens}`;
-  expect(await runScript(redis, 'vote-take', TAKE_KEYS, [token, TICKET, 1000, ...ids])).toEqual(['OK']);
+  expect(await runScript(redis, 'vote-take', VOTE_KEYS.take, [token, TICKET, 1000, ...ids])).toEqual(['OK']);
   return token;
 }
 
 function settle(outcome: string, token: string, ids: number[]): Promise<number> {
-  return runScript<number>(redis, 'vote-settle', SETTLE_KEYS, [outcome, token, TICKET, ids.length, ...ids]);
+  return runScript<number>(redis, 'vote-settle', VOTE_KEYS.settle, [outcome, token, TICKET, ids.length, ...ids]);
 }
 
 /** What a settle may change, for users 1 and 2. */
@@ -132,7 +117,7 @@ describe('vote-settle.lua, vote the heal job already ended', () => {
   /** A vote taken, healed as abandoned, then a count cached from MySQL while it was not settled. */
   async function healedThenFilled(ids: number[]): Promise<string> {
     const token = await take(ids);
-    expect(await runScript(redis, 'vote-cache-heal', HEAL_KEYS, [0])).toBe(1);
+    expect(await runScript(redis, 'vote-cache-heal', VOTE_KEYS.heal, [0])).toBe(1);
     for (const id of ids) await redis.hset(RedisKeys.voteCounts, String(id), '7');
     return token;
   }

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { REDIS } from '../../infra/redis/redis.constants';
-import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
 import type { LeaderJob } from '../../scheduler/leader-job';
+import { VOTE_KEYS } from './vote-keys';
 import { ABANDONED_AFTER_MS } from './vote-ledger.service';
 
 /** Leader-only: ends the votes whose node died between their Redis step and settling (vote-cache-heal.lua). */
@@ -22,14 +22,8 @@ export class VoteCacheHealJob implements LeaderJob {
   }
 
   async run(): Promise<number> {
-    const keys = [
-      RedisKeys.voteCounts,
-      RedisKeys.voteVersions,
-      RedisKeys.votePending,
-      RedisKeys.voteInflight,
-    ];
     const healed = Number(
-      await runScript(this.redis, 'vote-cache-heal', keys, [ABANDONED_AFTER_MS]),
+      await runScript(this.redis, 'vote-cache-heal', VOTE_KEYS.heal, [ABANDONED_AFTER_MS]),
     );
     if (healed > 0) {
       this.metrics.inc('vote.cacheHealed', healed);

@@ -10,8 +10,8 @@ import { mayHaveRun } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
-import { TICKET_USE_KEYS } from '../ticket/ticket-keys';
 import type { SettleOutcome } from './commit-outcome';
+import { VOTE_KEYS } from './vote-keys';
 
 /**
  * A vote still in flight this long after its Redis step is taken for abandoned (its node died):
@@ -19,20 +19,6 @@ import type { SettleOutcome } from './commit-outcome';
  * only cost a cache miss, never a wrong count (see vote-settle.lua).
  */
 export const ABANDONED_AFTER_MS = 30_000;
-
-const TAKE_KEYS = [
-  ...TICKET_USE_KEYS,
-  RedisKeys.voteVersions,
-  RedisKeys.votePending,
-  RedisKeys.voteInflight,
-];
-const SETTLE_KEYS = [
-  RedisKeys.voteCounts,
-  RedisKeys.voteVersions,
-  RedisKeys.votePending,
-  RedisKeys.voteInflight,
-  ...TICKET_USE_KEYS,
-];
 
 /** A ticket use taken for a vote: what settling it needs. */
 export interface TakenUse {
@@ -81,7 +67,7 @@ export class VoteLedger implements OnApplicationShutdown {
     const token = randomBase64url(12);
     let status: string;
     try {
-      [status] = await runScript<[string]>(this.redis, 'vote-take', TAKE_KEYS, [
+      [status] = await runScript<[string]>(this.redis, 'vote-take', VOTE_KEYS.take, [
         token,
         ticket,
         this.config.TICKET_MAX_USES,
@@ -102,7 +88,7 @@ export class VoteLedger implements OnApplicationShutdown {
   async settle(uses: readonly TakenUse[], outcome: SettleOutcome): Promise<void> {
     const args: (string | number)[] = [outcome];
     for (const use of uses) args.push(use.token, use.ticket, use.userIds.length, ...use.userIds);
-    await runScript(this.redis, 'vote-settle', SETTLE_KEYS, args);
+    await runScript(this.redis, 'vote-settle', VOTE_KEYS.settle, args);
   }
 
   /**
