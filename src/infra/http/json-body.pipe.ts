@@ -9,7 +9,8 @@ const ajv = new Ajv({ coerceTypes: false, allErrors: false, useDefaults: false, 
 /**
  * Validates a JSON body against a compiled schema with the contract's two codes: no body at all is
  * EMPTY_REQUEST (the body parser gives undefined for an empty one), anything else that does not fit
- * (not an object, `null` included, a wrong or missing field) is MALFORMED_JSON. Runs after the guards, so a bad token is reported before a bad body.
+ * (not an object, `null` included, a wrong or missing field) is MALFORMED_JSON. Runs after the
+ * guards, so a bad token is reported before a bad body.
  */
 @Injectable()
 export class JsonBodyPipe<T> implements PipeTransform<unknown, T> {

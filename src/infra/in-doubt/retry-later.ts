@@ -13,9 +13,9 @@ export interface RetryLaterOptions<T> {
 /**
  * Work that must be done once a store answers again (undo a step whose answer was lost, revert a
  * commit answered as failed): each item is attempted at once (or in the next round, when one is
- * under way), then every `everyMs` until it succeeds or `forMs` has passed. Rounds never overlap, so a store that answers slowly is not
- * asked twice about the same item at once. In memory: a process that dies forgets its items,
- * and the callers say what covers that case.
+ * under way), then every `everyMs` until it succeeds or `forMs` has passed. Rounds never overlap,
+ * so a store that answers slowly is not asked twice about the same item at once. In memory: a
+ * process that dies forgets its items, and the callers say what covers that case.
  */
 export class RetryLater<T> {
   private readonly items = new Map<string, { item: T; until: number }>();
