@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
-import { validateConfig } from '../src/infra/config/app-config';
+import type Redis from 'ioredis';
 import { RedisKeys } from '../src/infra/redis/redis-keys';
-import { defineScripts, runScript } from '../src/infra/redis/redis-scripts';
+import { runScript } from '../src/infra/redis/redis-scripts';
+import { scriptRedis } from './utils/script-redis';
 
 /**
  * The cart rules as the app's own Redis script applies them (src/infra/redis/scripts/cart-patch.lua,
  * registered and run by the app's `defineScripts`/`runScript`), against a real Redis on the suite's
- * logical database 4. (`createRedisClient` itself lives in a Nest module file, and Nest 12 is ESM
- * that Jest's CommonJS runtime cannot load: the client here is built from the same config the same
- * way, `new Redis(...)` + `defineScripts`.)
+ * logical database 4 (client: test/utils/script-redis.ts).
  * The script's contract: ARGV = food id, change (may be negative), limit, TTL seconds; returns 1
  * when applied, 0 when refused (the cart would hold more than `limit` units), and a refused
  * change leaves the cart exactly as it was.
@@ -49,19 +47,7 @@ async function patches(key: string, changes: [food: number, count: number][]): P
 }
 
 beforeAll(async () => {
-  const config = validateConfig({
-    ...(process.env as Record<string, string>),
-    REDIS_DB: String(REDIS_DB),
-    NODE_ENV: 'test',
-  });
-  redis = new Redis({
-    host: config.REDIS_HOST,
-    port: config.REDIS_PORT,
-    db: config.REDIS_DB,
-    connectionName: 'cart-rules-e2e',
-  });
-  defineScripts(redis);
-  await redis.ping();
+  redis = await scriptRedis(REDIS_DB, 'cart-rules-e2e');
 });
 
 afterAll(async () => {

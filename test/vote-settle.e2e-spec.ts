@@ -1,14 +1,14 @@
-import Redis from 'ioredis';
-import { validateConfig } from '../src/infra/config/app-config';
+import type Redis from 'ioredis';
 import { RedisKeys } from '../src/infra/redis/redis-keys';
-import { defineScripts, runScript } from '../src/infra/redis/redis-scripts';
+import { runScript } from '../src/infra/redis/redis-scripts';
+import { scriptRedis } from './utils/script-redis';
 import { VOTE_KEYS } from '../src/modules/vote/vote-keys';
 
 /**
  * The end of a vote in Redis as the app's own scripts do it (src/infra/redis/scripts/vote-take.lua,
  * vote-settle.lua, vote-cache-heal.lua), against a real Redis on the suite's logical database 12:
  * every outcome a group can be settled with, for a vote still in flight and for one the heal job
- * already ended. (Built like cart-rules.e2e-spec.ts: `new Redis(...)` + `defineScripts`.)
+ * already ended (client: test/utils/script-redis.ts).
  */
 
 const REDIS_DB = 12;
@@ -17,19 +17,7 @@ let redis: Redis;
 let tokens = 0;
 
 beforeAll(async () => {
-  const config = validateConfig({
-    ...(process.env as Record<string, string>),
-    REDIS_DB: String(REDIS_DB),
-    NODE_ENV: 'test',
-  });
-  redis = new Redis({
-    host: config.REDIS_HOST,
-    port: config.REDIS_PORT,
-    db: config.REDIS_DB,
-    connectionName: 'vote-settle-e2e',
-  });
-  defineScripts(redis);
-  await redis.ping();
+  redis = await scriptRedis(REDIS_DB, 'vote-settle-e2e');
 });
 
 afterAll(() => redis?.disconnect());
