@@ -9,13 +9,20 @@ const servicePids = {
   mysql: () => [...pidsByName('mariadbd'), ...pidsByName('mysqld')],
 };
 
-/** Runs `script` against `server`; returns wrk's merged result plus `summary` (see below). */
+/**
+ * Runs `script` against `server`; returns wrk's merged result plus `summary` (see below). The first
+ * run of each script on each server starts with `plan.warmupSeconds` of the same load, unmeasured
+ * (see runWrk): a figure then says what the warm code does, for the baselines as for the app.
+ * `warmup: false` where compiled code is not what sets the figure (password hashing, polling).
+ */
 export async function runLoad(
   ctx,
   server,
-  { label, script, connections, seconds, lines, shared, env, counter },
+  { label, script, connections, seconds, lines, shared, env, counter, warmup = true },
 ) {
-  ctx.progress.step(label, seconds);
+  const warmupSeconds = warmup ? warmupFor(ctx, server, script) : 0;
+  (ctx.warmed ??= new Set()).add(`${server.url} ${script}`);
+  ctx.progress.step(label, seconds + warmupSeconds);
   // Peak RSS per run: since the run began, or since the dataset load just before it.
   if (server === ctx.app && !ctx.app.peakFromLoad) resetPeakRss(ctx.app.workerPids());
   if (server === ctx.app) ctx.app.peakFromLoad = false;
@@ -23,7 +30,6 @@ export async function runLoad(
   // it when the measured window ends (the drain's requests are not what is measured).
   const profiling = ctx.profile?.armed && server === ctx.app;
   const toggleProfiler = () => ctx.app.workerPids().forEach((pid) => process.kill(pid, 'SIGWINCH'));
-  if (profiling) toggleProfiler();
   const result = await runWrk({
     url: server.url,
     script,
@@ -34,8 +40,11 @@ export async function runLoad(
     shared,
     env,
     cpuGroups: { server: server.pids, ...servicePids },
+    warmupSeconds,
+    atStart: profiling ? toggleProfiler : undefined,
     atDeadline: profiling ? toggleProfiler : undefined,
   });
+  result.warmupSeconds = warmupSeconds;
   if (profiling) Object.assign(ctx.profile, { armed: false, done: true, label });
   result.summary = summarize(result, counter);
   const { rps, rate, latency, cpu, stuck, exhausted, socketErrors } = result.summary;
@@ -52,6 +61,11 @@ export async function runLoad(
   });
   ctx.progress.done(label, result.summary);
   return result;
+}
+
+/** Seconds of warm-up the next run of `script` on `server` starts with (see runLoad). */
+export function warmupFor(ctx, server, script) {
+  return ctx.warmed?.has(`${server.url} ${script}`) ? 0 : ctx.plan.warmupSeconds;
 }
 
 /** CPU share of the whole machine taken by the bench's neighbours while nothing of ours runs. */
@@ -85,9 +99,12 @@ export function summarize(result, counter) {
   cpu.other = Math.max(0, (cpu.machine ?? ours) - ours);
   return {
     connections: result.connections,
-    seconds: secondsOf(result.perSecond, 'req', result.deadline).length,
-    rps: ratePerSecond(result.perSecond, 'req', result.deadline),
-    rate: counter ? ratePerSecond(result.perSecond, counter, result.deadline) : undefined,
+    seconds: secondsOf(result.perSecond, 'req', result.deadline, result.measureFrom).length,
+    rps: ratePerSecond(result.perSecond, 'req', result.deadline, result.measureFrom),
+    rate: counter
+      ? ratePerSecond(result.perSecond, counter, result.deadline, result.measureFrom)
+      : undefined,
+    warmupSeconds: result.warmupSeconds,
     latency: latencySummary(all),
     steps,
     cpu,

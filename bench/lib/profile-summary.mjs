@@ -1,5 +1,5 @@
 // Summarises V8 .cpuprofile files: self time per function and per package, heaviest first.
-// Standalone: node bench/lib/profile-summary.mjs <file.cpuprofile>... [--top N]
+// Standalone: node bench/lib/profile-summary.mjs <file.cpuprofile>... [--top N] [--by-count]
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,7 @@ function ownerOf(id, nodes, parents, cache) {
  * Self time (ms) per function, per package, and per responsible package (core and native time
  * charged to the library or app code that called it), over all `files`; shares of busy time.
  */
-export function summariseProfiles(files, top = 20) {
+export function summariseProfiles(files, top = 20, { byCount = false } = {}) {
   const byFunction = new Map();
   const byPackage = new Map();
   const byOwner = new Map();
@@ -57,8 +57,14 @@ export function summariseProfiles(files, top = 20) {
     for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
     const owners = new Map();
     const self = new Map();
+    // By time, a sample carries the wall time since the one before it, so a stretch the thread
+    // spent preempted lands on the frame it resumed in (often a write that woke another process).
+    // By count, every sample weighs one sampling interval: closer to CPU time on a busy machine.
+    const interval = profile.timeDeltas.length
+      ? (profile.endTime - profile.startTime) / 1000 / profile.timeDeltas.length
+      : 0;
     profile.samples.forEach((id, i) =>
-      self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000),
+      self.set(id, (self.get(id) ?? 0) + (byCount ? interval : (profile.timeDeltas[i] ?? 0) / 1000)),
     );
     for (const [id, ms] of self) {
       const { functionName, url, lineNumber } = nodes.get(id).callFrame;
@@ -108,5 +114,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const topAt = args.indexOf('--top');
   const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
-  console.log(formatSummary(summariseProfiles(args, top)));
+  const countAt = args.indexOf('--by-count');
+  if (countAt >= 0) args.splice(countAt, 1);
+  console.log(formatSummary(summariseProfiles(args, top, { byCount: countAt >= 0 })));
 }

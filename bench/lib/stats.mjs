@@ -32,23 +32,24 @@ export function latencySummary(hist) {
 export const sum = (values) => values.reduce((a, b) => a + b, 0);
 
 /**
- * Per-second counts of `counter` over the measured window: every whole second from the one after
- * the first second with any answer (a partial second: clients were still connecting) up to the
- * one before the deadline (the drain phase is never counted).
+ * Per-second counts of `counter` over the measured window: every whole second from `from` (the
+ * end of a warm-up) or else from the one after the first second with any answer (a partial
+ * second: clients were still connecting), up to the one before the deadline (the drain phase is
+ * never counted).
  */
-export function secondsOf(perSecond, counter, deadline) {
+export function secondsOf(perSecond, counter, deadline, from) {
   const seconds = Object.keys(perSecond)
     .map(Number)
     .sort((a, b) => a - b);
   if (seconds.length === 0) return [];
   const out = [];
-  for (let s = seconds[0] + 1; s < deadline; s++) out.push(perSecond[s]?.[counter] ?? 0);
+  for (let s = from ?? seconds[0] + 1; s < deadline; s++) out.push(perSecond[s]?.[counter] ?? 0);
   return out;
 }
 
 /** Mean per second over the measured window. */
-export function ratePerSecond(perSecond, counter, deadline) {
-  const counts = secondsOf(perSecond, counter, deadline);
+export function ratePerSecond(perSecond, counter, deadline, from) {
+  const counts = secondsOf(perSecond, counter, deadline, from);
   return counts.length ? sum(counts) / counts.length : 0;
 }
 

@@ -48,10 +48,12 @@ function writeInputs(dir, clients, lines, shared) {
 
 /**
  * Runs `script` (a file of bench/lua) with `connections` clients, one connection and one wrk
- * thread each. New mutations stop at a whole-second deadline `seconds` from now; wrk then runs
- * `drainSeconds` more so that every answer arrives (or, `untilDone`, until every client has
- * drained). `cpuGroups` ({name: pids}) are sampled along with wrk itself ("generator");
- * `atDeadline` is called when the measured window ends.
+ * thread each. With `warmupSeconds`, the load first runs unmeasured until a whole second
+ * (`measureFrom`) at least that far away: the app's JIT compiles its hot paths then, not in the
+ * measured window. New mutations stop at a whole-second deadline `seconds` after that; wrk then
+ * runs `drainSeconds` more so that every answer arrives (or, `untilDone`, until every client has
+ * drained). `cpuGroups` ({name: pids}) are sampled along with wrk itself ("generator") over the
+ * measured window; `atStart` and `atDeadline` are called when it starts and ends.
  */
 export async function runWrk({
   url,
@@ -64,13 +66,16 @@ export async function runWrk({
   env = {},
   cpuGroups = {},
   untilDone = false,
+  warmupSeconds = 0,
+  atStart,
   atDeadline,
 }) {
   const dir = join(WORK_DIR, `run-${++runs}`);
   writeInputs(join(dir, 'input'), connections, lines, shared);
   const out = join(dir, 'out');
   mkdirSync(out);
-  const deadline = Math.ceil(Date.now() / 1000 + seconds);
+  const measureFrom = warmupSeconds ? Math.ceil(Date.now() / 1000 + warmupSeconds) : undefined;
+  const deadline = Math.ceil((measureFrom ?? Date.now() / 1000) + seconds);
   const duration = Math.ceil(deadline - Date.now() / 1000 + drainSeconds);
   const args = [
     '-t',
@@ -107,6 +112,7 @@ export async function runWrk({
       ...env,
       BENCH_OUT: out,
       BENCH_DEADLINE: String(deadline),
+      BENCH_MEASURE_FROM: String(measureFrom ?? 0),
       BENCH_INPUT: join(dir, 'input'),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,9 +121,13 @@ export async function runWrk({
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  // CPU shares cover the measured window (start to deadline), not the drain.
+  // CPU shares cover the measured window (after the warm-up, up to the deadline), not the drain.
   const sampler = cpuSampler({ generator: [child.pid], ...cpuGroups });
-  sampler.start();
+  const start = () => {
+    sampler.start();
+    atStart?.();
+  };
+  const startTimer = measureFrom ? setTimeout(start, measureFrom * 1000 - Date.now()) : start();
   let cpu;
   const deadlineTimer = setTimeout(
     () => {
@@ -138,6 +148,7 @@ export async function runWrk({
   // wrk stops by itself after `duration`; this bounds a hung run.
   const status = await Promise.race([exited, sleep((duration + 30) * 1000).then(() => 'hung')]);
   clearInterval(poll);
+  clearTimeout(startTimer);
   clearTimeout(deadlineTimer);
   cpu ??= sampler.stop();
   if (status === 'hung') {
@@ -148,7 +159,14 @@ export async function runWrk({
   if (status !== 0 || !existsSync(wrkFile))
     throw new Error(`wrk ${script} failed (${status}):\n${output.trim()}`);
   const wrk = JSON.parse(readFileSync(wrkFile, 'utf8'));
-  const result = { ...readClients(out, connections), deadline, connections, cpu, wrk };
+  const result = {
+    ...readClients(out, connections),
+    measureFrom,
+    deadline,
+    connections,
+    cpu,
+    wrk,
+  };
   if (!process.env.BENCH_KEEP_RUNS) rmSync(dir, { recursive: true, force: true });
   return result;
 }

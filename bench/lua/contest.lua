@@ -70,7 +70,7 @@ lib.run({
       if id then
         lib.event("o " .. id)
         lib.count("orders", now)
-        lib.latency("flow", now - started)
+        lib.latency("flow", now - started, now)
       else
         lib.count("failed", now)
       end

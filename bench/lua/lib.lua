@@ -18,6 +18,8 @@
 --   BENCH_DEADLINE  epoch seconds: from then on only drain requests are sent, so that every
 --                   mutation still in flight gets its answer before wrk stops (exact audits)
 --   BENCH_INPUT     directory of per-thread input files <tid>.txt (flow-specific lines)
+--   BENCH_MEASURE_FROM  epoch seconds (optional): the end of the warm-up. Latency is recorded
+--                   from then on only; answers by status, error codes and audit events always
 local ffi = require "ffi"
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } bench_timespec_t;
@@ -35,6 +37,7 @@ function M.now()
 end
 
 M.deadline = tonumber(os.getenv("BENCH_DEADLINE") or "")
+M.measure_from = tonumber(os.getenv("BENCH_MEASURE_FROM") or "") or 0
 
 -- An HTTP/1.1 request; a body is sent as JSON. Cheaper than wrk.format (no header table walk).
 function M.req(method, path, body, extra_headers)
@@ -66,7 +69,9 @@ local function step_stats(name)
   return s
 end
 
-function M.latency(name, seconds)
+-- `now`: when the answer came; answers of the warm-up are not timed.
+function M.latency(name, seconds, now)
+  if now < M.measure_from then return end
   local hist = step_stats(name).hist
   local us = seconds * 1e6
   if us < 10 then us = 10 end
@@ -85,14 +90,14 @@ function M.error_code(body)
   return body and body:match('"code"%s*:%s*"([%w_]+)"')
 end
 
-function M.record(name, status, seconds, body)
+function M.record(name, status, seconds, body, now)
   local s = step_stats(name)
   s.codes[status] = (s.codes[status] or 0) + 1
   if status >= 400 then
     local err = M.error_code(body)
     if err then s.errors[err] = (s.errors[err] or 0) + 1 end
   end
-  M.latency(name, seconds)
+  M.latency(name, seconds, now)
 end
 
 -- Counts an event in its wall-clock second (e.g. "orders", "votes", "req").
@@ -213,7 +218,7 @@ function M.run(flow)
     if inflight == "drain" then return end
     local now = M.now()
     if audited then stats.answered = stats.answered + 1 end
-    M.record(inflight, status, now - sent_at, body)
+    M.record(inflight, status, now - sent_at, body, now)
     M.count("req", now)
     flow.response(inflight, status, body, now)
     if now - snapshot_second >= 1 then
