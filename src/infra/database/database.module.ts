@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { OneTripTransactions } from './one-trip-transactions';
 
+/** TypeORM's DataSource (migrations, most queries) and the one-trip transactions of the group commits. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -15,5 +18,7 @@ import { dataSourceOptions } from './data-source-options';
       }),
     }),
   ],
+  providers: [OneTripTransactions],
+  exports: [OneTripTransactions],
 })
 export class DatabaseModule {}

@@ -34,13 +34,19 @@ const NOT_SENT = new Set([
   'POOL_ENQUEUELIMIT',
 ]);
 
+/** The server answered with an SQL error (it has an SQLSTATE): the connection itself is sound. */
+export function isServerError(error: unknown): boolean {
+  const { sqlState } = driverErrorOf(error);
+  return typeof sqlState === 'string' && sqlState.length === 5;
+}
+
 /**
- * Whether a failed write may still have committed. The server answered with an SQL error (it has
- * an SQLSTATE): the statement was rolled back. The connection was refused: it never ran. Anything
- * else (the connection died mid-statement, a timeout) leaves the outcome unknown.
+ * Whether a failed write may still have committed. The server answered with an SQL error: the
+ * statement was rolled back. The connection was refused: it never ran. Anything else (the
+ * connection died mid-statement, a timeout) leaves the outcome unknown.
  */
 export function mayHaveCommitted(error: unknown): boolean {
-  const { code, sqlState } = driverErrorOf(error);
-  if (typeof sqlState === 'string' && sqlState.length === 5) return false;
+  if (isServerError(error)) return false;
+  const { code } = driverErrorOf(error);
   return !(code !== undefined && NOT_SENT.has(code));
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { isRetryableLockError } from '../../infra/database/mysql-errors';
+import { OneTripTransactions } from '../../infra/database/one-trip-transactions';
 
 /** Attempts of one group commit when InnoDB picks it as a deadlock victim. */
 const LOCK_RETRIES = 5;
@@ -9,13 +10,17 @@ const LOCK_RETRIES = 5;
 /** `vote_count` in plain SQL that runs on MariaDB and MySQL 8 alike. */
 @Injectable()
 export class VoteCountRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly oneTrip: OneTripTransactions,
+  ) {}
 
   /**
    * Adds `votes` to each user's count and records the group, in one transaction: the whole group
    * commits or none of it does. Rows go in user id order: concurrent groups from several nodes
    * then take their row locks in the same order, which avoids most deadlocks; InnoDB rolls a
-   * victim back entirely, so it is retried.
+   * victim back entirely, so it is retried. One round trip (see OneTripTransactions): this runs for
+   * every group of votes.
    */
   async addVotes(groupId: string, totals: ReadonlyMap<number, number>): Promise<void> {
     const rows = [...totals].sort(([a], [b]) => a - b);
@@ -24,10 +29,10 @@ export class VoteCountRepository {
     const params = rows.flat();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.transaction(async (tx) => {
-          await tx.query('INSERT INTO vote_group (id) VALUES (?)', [groupId]);
-          await tx.query(sql, params);
-        });
+        await this.oneTrip.run([
+          ['INSERT INTO vote_group (id) VALUES (?)', [groupId]],
+          [sql, params],
+        ]);
         return;
       } catch (error) {
         if (attempt >= LOCK_RETRIES || !isRetryableLockError(error)) throw error;

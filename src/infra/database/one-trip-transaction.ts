@@ -1,0 +1,60 @@
+import { createPool, format, type Pool, type PoolConnection, type SqlValue } from 'mysql2';
+import type { AppConfig } from '../config/app-config';
+import { isServerError } from './mysql-errors';
+
+/** A statement and its `?` parameters, escaped by mysql2 as any parameterised query is. */
+export type Statement = readonly [sql: string, params: SqlValue[]];
+
+/**
+ * A pool for {@link runOneTrip} only: multi-statement queries get a pool of their own, so that no
+ * other query of the app could ever carry a second statement. Every value still goes through
+ * mysql2's escaping.
+ */
+export function createOneTripPool(config: AppConfig, connectionLimit: number): Pool {
+  return createPool({
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    user: config.DB_USER,
+    password: config.DB_PASS,
+    database: config.DB_NAME,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    multipleStatements: true,
+    connectionLimit,
+    // As the TypeORM pool: fail fast when MySQL is gone, so the request gets its 503.
+    connectTimeout: 3000,
+    enableKeepAlive: true,
+  });
+}
+
+/**
+ * Runs `statements` as one transaction sent in one round trip (`START TRANSACTION; ...; COMMIT`):
+ * all of them commit or none does. On an SQL error the server has run none of the statements after
+ * the failing one, COMMIT included; the transaction is rolled back (a lock wait timeout only undoes
+ * its own statement) before the connection goes back to the pool, where the next START TRANSACTION
+ * would otherwise commit what came before the error. Any other failure (the connection died)
+ * leaves the outcome unknown, as for any commit: see mayHaveCommitted.
+ */
+export async function runOneTrip(pool: Pool, statements: readonly Statement[]): Promise<void> {
+  const text = ['START TRANSACTION', ...statements.map(([sql, params]) => format(sql, params)), 'COMMIT'].join(';\n');
+  const connection = await new Promise<PoolConnection>((resolve, reject) =>
+    pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn))),
+  );
+  await new Promise<void>((resolve, reject) =>
+    connection.query(text, (error) => {
+      if (!error) {
+        connection.release();
+        return resolve();
+      }
+      if (!isServerError(error)) {
+        connection.destroy();
+        return reject(error);
+      }
+      connection.query('ROLLBACK', (rollbackError) => {
+        if (rollbackError) connection.destroy();
+        else connection.release();
+        reject(error);
+      });
+    }),
+  );
+}
