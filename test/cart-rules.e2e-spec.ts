@@ -26,14 +26,16 @@ function newCartKey(): string {
   return key;
 }
 
+/** A change with a deadline (ms since the epoch) a minute ahead unless given. */
 function patch(
   key: string,
   food: number,
   count: number,
   limit = LIMIT,
   ttl = TTL_S,
+  deadline = Date.now() + 60_000,
 ): Promise<number> {
-  return runScript<number>(redis, 'cart-patch', [key, changeKeyOf(key)], [food, count, limit, ttl, `t${++changes}`]);
+  return runScript<number>(redis, 'cart-patch', [key, changeKeyOf(key)], [food, count, limit, ttl, `t${++changes}`, deadline]);
 }
 
 let changes = 0;
@@ -65,6 +67,22 @@ describe('cart-patch.lua', () => {
     const ttl = await redis.ttl(changeKeyOf(key));
     expect(ttl).toBeGreaterThan(50);
     expect(ttl).toBeLessThanOrEqual(60);
+  });
+
+  it('changes nothing once past its deadline on Redis\' clock, and records -1 for the caller to read', async () => {
+    const key = newCartKey();
+    expect(await patch(key, 1, 1)).toBe(1);
+    const [seconds, micros] = await redis.time();
+    const redisNowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    expect(await patch(key, 2, 1, LIMIT, TTL_S, redisNowMs - 1)).toBe(-1);
+    expect(await redis.get(key)).toBe('1:1');
+    expect(await redis.hget(changeKeyOf(key), `t${changes}`)).toBe('-1');
+    // A removal past its deadline does nothing either.
+    expect(await patch(key, 1, -1, LIMIT, TTL_S, redisNowMs - 1)).toBe(-1);
+    expect(await redis.get(key)).toBe('1:1');
+    // In time, the same change applies.
+    expect(await patch(key, 2, 1, LIMIT, TTL_S, redisNowMs + 60_000)).toBe(1);
+    expect(await redis.get(key)).toBe('1:1,2:1');
   });
 
   it('adds foods in the order they first enter the cart, summing repeated adds', async () => {

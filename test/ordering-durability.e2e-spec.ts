@@ -699,4 +699,35 @@ describe('outages of Redis and of MySQL', () => {
     expectNoContent(await client.patch(cartId, 3, 1));
     expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1,3:1');
   });
+
+  it('answers a PATCH with a 503 while Redis hangs, and the change does nothing when it reaches Redis late', async () => {
+    const client = await loginClient(node.url, takeUsers(1)[0]);
+    const cartId = await client.cartWith([[1, 1]]);
+    // Redis hangs: the connection stays open, nothing answers (no reset, no refusal), and what the
+    // node sends is held on the way.
+    redisProxy.pause();
+    const started = Date.now();
+    let reply: Reply;
+    try {
+      reply = await client.patch(cartId, 2, 1, { timeoutMs: 20_000 });
+    } finally {
+      redisProxy.resume();
+    }
+    const waited = Date.now() - started;
+    expectError(reply, 'SERVICE_UNAVAILABLE');
+    // The command timeout (2 s), the deadline's clock margin, one more round of asking: well under
+    // 10 s. Without a timeout the request waited until the client gave up.
+    expect(waited).toBeLessThan(10_000);
+    // Resumed: the held change reaches Redis past its deadline, records -1 and changes nothing.
+    const results = await eventually(
+      () => redis.hvals(RedisKeys.cartChange(cartId)),
+      (values) => values.includes('-1'),
+      5000,
+    );
+    expect(results).toContain('-1');
+    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1');
+    expect(await waitReady(node)).toBe(200);
+    expectNoContent(await client.patch(cartId, 2, 1));
+    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1,2:1');
+  });
 });

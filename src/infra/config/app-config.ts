@@ -79,6 +79,14 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0) @Max(15)
   REDIS_DB = 0;
 
+  /**
+   * How long a Redis command may go unanswered before its caller gets an error: a Redis that hangs
+   * (paused, or cut off without a reset) then costs requests a 503, not a wait without end.
+   * Changes to a cart carry the same deadline, so one that reaches Redis later does nothing.
+   */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 2000;
+
   /** HMAC key for access tokens and cart ids. Required in production; see `validate`. */
   @IsOptional() @IsString() @MinLength(16)
   TOKEN_SECRET?: string;

@@ -4,7 +4,8 @@ import { ReplyError } from 'ioredis';
  * Whether a failed Redis command may still have run. Redis answered with an error: it ran and
  * failed (our scripts check before they write, so a refusal changes nothing). The client refused
  * to send it (not connected, no offline queue): it never ran. Anything else (the connection died
- * with the command in flight) leaves the outcome unknown.
+ * with the command in flight, or it timed out: it may run when Redis wakes) leaves the outcome
+ * unknown.
  */
 export function mayHaveRun(error: unknown): boolean {
   if (error instanceof ReplyError) return false;

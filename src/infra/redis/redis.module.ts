@@ -19,6 +19,9 @@ export function createRedisClient(config: AppConfig, name = 'app'): Redis {
     // (dataset load, lease renewal) retries on its own timer.
     enableOfflineQueue: false,
     connectTimeout: 2000,
+    // A hung Redis (no answer, no reset) would otherwise hold every command until the OS gives up
+    // on the connection, hours later. A command that times out may still run: see mayHaveRun.
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 100, 2000),
     // Never re-send a command whose answer was lost with the connection: a script such as
     // order-place or cart-patch would apply twice. The caller gets an error (503) instead.

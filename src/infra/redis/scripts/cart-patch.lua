@@ -4,12 +4,17 @@
 -- was. The cart is "foodId:count,..." in the order foods first entered it. ARGV[4]: TTL seconds.
 -- Either way the result is recorded in the hash KEYS[2] under ARGV[5], the caller's change token,
 -- for a minute: a caller that lost this answer can read what happened.
+-- ARGV[6]: the caller's deadline, ms since the epoch. A change that reaches Redis later (Redis hung,
+-- or the bytes were held on the way) changes nothing and records -1: by then its caller may have
+-- answered 503, which must stay true.
 local food, delta, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local function done(result)
   redis.call('HSET', KEYS[2], ARGV[5], result)
   redis.call('EXPIRE', KEYS[2], 60)
   return result
 end
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[6]) then return done(-1) end
 local cart = redis.call('GET', KEYS[1]) or ''
 local out, total, seen = {}, 0, false
 for id, n in string.gmatch(cart, '(%d+):(%d+)') do
