@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../infra/config/app-config';
+import { pipelineReplies } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
@@ -71,7 +72,7 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
    * clock. A node registers at start-up, before it serves, and renews every third of the TTL.
    */
   async alive(nodeIds: readonly string[]): Promise<Set<string>> {
-    const [[, time], [, registry]] = (await this.redis.pipeline().time().zrange(this.keys.registry, 0, -1, 'WITHSCORES').exec()) as [[null, [string, string]], [null, string[]]];
+    const [time, registry] = pipelineReplies(await this.redis.pipeline().time().zrange(this.keys.registry, 0, -1, 'WITHSCORES').exec()) as [[string, string], string[]];
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
     const expiries = new Map<string, number>();
     for (let i = 0; i < registry.length; i += 2) expiries.set(registry[i], Number(registry[i + 1]));
@@ -94,12 +95,9 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
    * expired on Redis' clock are reclaimed on the way (by whichever node sees them first).
    */
   async available(): Promise<Map<number, number>> {
-    const [[, time], [, pool], [, registry]] = (await this.redis
-      .pipeline()
-      .time()
-      .hgetall(RedisKeys.stockPool)
-      .zrange(this.keys.registry, 0, -1, 'WITHSCORES')
-      .exec()) as [[null, [string, string]], [null, Record<string, string>], [null, string[]]];
+    const [time, pool, registry] = pipelineReplies(
+      await this.redis.pipeline().time().hgetall(RedisKeys.stockPool).zrange(this.keys.registry, 0, -1, 'WITHSCORES').exec(),
+    ) as [[string, string], Record<string, string>, string[]];
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
     const totals = new Map<number, number>();
     for (const [item, units] of Object.entries(pool)) totals.set(Number(item), Math.max(0, Number(units)));
@@ -108,8 +106,8 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
       nodes.push(registry[i]);
       if (Number(registry[i + 1]) < now && registry[i] !== this.nodeId) void this.reclaim(registry[i]);
     }
-    const leases = nodes.length ? ((await nodes.reduce((p, n) => p.hgetall(RedisKeys.stockLease(n)), this.redis.pipeline()).exec()) ?? []) : [];
-    for (const [, hash] of leases as [null, Record<string, string>][]) {
+    const leases = nodes.length ? pipelineReplies(await nodes.reduce((p, n) => p.hgetall(RedisKeys.stockLease(n)), this.redis.pipeline()).exec()) : [];
+    for (const hash of leases as Record<string, string>[]) {
       for (const [item, line] of parseLease(hash)) totals.set(item, (totals.get(item) ?? 0) + unsold(line));
     }
     return totals;

@@ -1,5 +1,5 @@
 import { ReplyError } from 'ioredis';
-import { mayHaveRun } from './redis-errors';
+import { mayHaveRun, pipelineReplies } from './redis-errors';
 
 describe('mayHaveRun', () => {
   it('is false when Redis answered with an error: the command ran and failed', () => {
@@ -14,5 +14,17 @@ describe('mayHaveRun', () => {
     const lost = new Error('Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.');
     expect(mayHaveRun(lost)).toBe(true);
     expect(mayHaveRun(new Error('read ECONNRESET'))).toBe(true);
+  });
+});
+
+describe('pipelineReplies', () => {
+  it('returns the replies in order when every command answered', () => {
+    expect(pipelineReplies([[null, ['1', '2']], [null, {}], [null, null]])).toEqual([['1', '2'], {}, null]);
+  });
+
+  it("throws the first command's error instead of reading it as an empty reply", () => {
+    const timedOut = new Error('Command timed out');
+    expect(() => pipelineReplies([[null, 'OK'], [timedOut, undefined], [new Error('later'), undefined]])).toThrow(timedOut);
+    expect(() => pipelineReplies(null)).toThrow(/not executed/);
   });
 });

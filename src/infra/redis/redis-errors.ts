@@ -11,3 +11,16 @@ export function mayHaveRun(error: unknown): boolean {
   if (error instanceof ReplyError) return false;
   return !/Stream isn't writeable/.test((error as Error | null)?.message ?? '');
 }
+
+/**
+ * The replies of an executed pipeline, in order, or the first command's error. ioredis reports
+ * each command's failure in place (`[error, undefined]`), which a destructuring read would take
+ * for an empty reply: a timed-out `HGETALL` of a stock lease would count as no stock at all.
+ */
+export function pipelineReplies(results: [Error | null, unknown][] | null): unknown[] {
+  if (results === null) throw new Error('Redis pipeline was not executed');
+  return results.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
