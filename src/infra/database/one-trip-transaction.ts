@@ -1,5 +1,6 @@
 import { createPool, format, type Pool, type PoolConnection, type SqlValue } from 'mysql2';
 import type { AppConfig } from '../config/app-config';
+import { mysqlConnectionOptions } from './data-source-options';
 import { isServerError } from './mysql-errors';
 
 /** A statement and its `?` parameters, escaped by mysql2 as any parameterised query is. */
@@ -11,20 +12,7 @@ export type Statement = readonly [sql: string, params: SqlValue[]];
  * mysql2's escaping.
  */
 export function createOneTripPool(config: AppConfig, connectionLimit: number): Pool {
-  return createPool({
-    host: config.DB_HOST,
-    port: config.DB_PORT,
-    user: config.DB_USER,
-    password: config.DB_PASS,
-    database: config.DB_NAME,
-    charset: 'utf8mb4_unicode_ci',
-    timezone: 'Z',
-    multipleStatements: true,
-    connectionLimit,
-    // As the TypeORM pool: fail fast when MySQL is gone, so the request gets its 503.
-    connectTimeout: 3000,
-    enableKeepAlive: true,
-  });
+  return createPool({ ...mysqlConnectionOptions(config), multipleStatements: true, connectionLimit });
 }
 
 /**

@@ -20,7 +20,7 @@ export const CART_ITEM_LIMIT = 3;
  * How far the nodes' clocks and Redis' may disagree (NTP keeps them far closer): a change's
  * deadline is set on the node's clock and checked on Redis'.
  */
-export const CLOCK_SKEW_MS = 500;
+const CLOCK_SKEW_MS = 500;
 
 /** cart-patch.lua's answer for a change that reached Redis after its deadline: nothing applied. */
 const TOO_LATE = -1;
