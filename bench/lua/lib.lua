@@ -3,7 +3,8 @@
 -- wrk's Lua callbacks do not say which connection a response belongs to, so the bench runs one
 -- connection per wrk thread (-t = -c): each thread's Lua state is then exactly one client, and
 -- `request()` / `response()` alternate for it. A flow script supplies `next()` (the next request
--- of its state machine), `response()` (advance the state) and `drain()` (a harmless request).
+-- of its state machine), `response()` (advance the state) and `drain()` (a harmless request,
+-- sent once as the client's thread stops: wrk's request() must return one).
 --
 -- Results: wrk 4.1's thread:get() corrupts the Lua stack when it copies nested tables, so each
 -- client writes its own files into BENCH_OUT: <tid>.json (its stats: rewritten at the first
@@ -15,8 +16,8 @@
 --
 -- Environment (read by every thread and by the main state):
 --   BENCH_OUT       the results directory (above)
---   BENCH_DEADLINE  epoch seconds: from then on only drain requests are sent, so that every
---                   mutation still in flight gets its answer before wrk stops (exact audits)
+--   BENCH_DEADLINE  epoch seconds: from then on no new step starts; a client whose answer is in
+--                   stops, so every mutation still in flight gets its answer (exact audits)
 --   BENCH_INPUT     directory of per-thread input files <tid>.txt (flow-specific lines)
 --   BENCH_MEASURE_FROM  epoch seconds (optional): the end of the warm-up. Latency is recorded
 --                   from then on only; answers by status, error codes and audit events always
@@ -207,6 +208,10 @@ function M.run(flow)
         if events then events:flush() end
         io.open(os.getenv("BENCH_OUT") .. "/" .. tid .. ".done", "w"):close()
       end
+      -- Nothing is left to measure or audit: end this client's thread. Its drain request (wrk
+      -- needs one) goes out at most once, so a finished client adds no load while the others
+      -- finish, and wrk, joined on SIGINT, exits at once instead of running out its duration.
+      wrk.thread:stop()
     end
     -- The same request is built again after a reconnect: the earlier send's outcome is unknown.
     if audited then stats.sent = stats.sent + 1 end
