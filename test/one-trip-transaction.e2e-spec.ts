@@ -1,7 +1,8 @@
 import type { Connection } from 'mysql2/promise';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
 import { validateConfig } from '../src/infra/config/app-config';
-import { isServerError, mayHaveCommitted } from '../src/infra/database/mysql-errors';
+import { isQueryTimeout, isServerError, mayHaveCommitted } from '../src/infra/database/mysql-errors';
 import { createOneTripPool, runOneTrip } from '../src/infra/database/one-trip-transaction';
 import { TestEnv, createTestEnv, mysqlOf } from './utils/app-cluster';
 
@@ -38,11 +39,17 @@ const counts = async () =>
     Number(r.votes),
   ]);
 
+const TIMEOUT_MS = 5000;
+
 const addVotes = (group: string, rows: [number, number][]) =>
-  runOneTrip(pool, [
-    ['INSERT INTO vote_group (id) VALUES (?)', [group]],
-    [`INSERT INTO vote_count (user_id, votes) VALUES ${rows.map(() => '(?, ?)').join(', ')} ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)`, rows.flat()],
-  ]);
+  runOneTrip(
+    pool,
+    [
+      ['INSERT INTO vote_group (id) VALUES (?)', [group]],
+      [`INSERT INTO vote_count (user_id, votes) VALUES ${rows.map(() => '(?, ?)').join(', ')} ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)`, rows.flat()],
+    ],
+    TIMEOUT_MS,
+  );
 
 it('commits every statement of the transaction', async () => {
   await addVotes('g1', [
@@ -60,7 +67,7 @@ it('commits every statement of the transaction', async () => {
 it('escapes values like any parameterised query: a value cannot add a statement', async () => {
   const hostile = "x'); DELETE FROM vote_count; --";
   await addVotes('g0', [[2, 5]]);
-  await runOneTrip(pool, [['INSERT INTO vote_group (id) VALUES (?)', [hostile]]]);
+  await runOneTrip(pool, [['INSERT INTO vote_group (id) VALUES (?)', [hostile]]], TIMEOUT_MS);
   expect(await groups()).toEqual(['g0', hostile]);
   expect(await counts()).toEqual([[2, 5]]);
 });
@@ -68,10 +75,14 @@ it('escapes values like any parameterised query: a value cannot add a statement'
 it('applies nothing of a transaction whose later statement fails, and leaves no transaction open on the connection', async () => {
   await addVotes('taken', [[2, 1]]);
   // The counts go in, then the group's insert fails (duplicate id): the server stops there.
-  const failing = runOneTrip(pool, [
-    ['INSERT INTO vote_count (user_id, votes) VALUES (?, ?) ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)', [4, 7]],
-    ['INSERT INTO vote_group (id) VALUES (?)', ['taken']],
-  ]);
+  const failing = runOneTrip(
+    pool,
+    [
+      ['INSERT INTO vote_count (user_id, votes) VALUES (?, ?) ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)', [4, 7]],
+      ['INSERT INTO vote_group (id) VALUES (?)', ['taken']],
+    ],
+    TIMEOUT_MS,
+  );
   const error = await failing.then(
     () => undefined,
     (e: unknown) => e,
@@ -87,4 +98,35 @@ it('applies nothing of a transaction whose later statement fails, and leaves no 
     [2, 1],
     [5, 4],
   ]);
+});
+
+// Last: the timed-out statement may still be running on the server when the test ends.
+it('gives up on an answer that does not come in time (outcome unknown) and closes the connection instead of reusing it', async () => {
+  const sleepMs = 1500;
+  const started = Date.now();
+  const error = await runOneTrip(
+    pool,
+    [
+      ['INSERT INTO vote_group (id) VALUES (?)', ['slow']],
+      ['SELECT SLEEP(?)', [sleepMs / 1000]],
+    ],
+    200,
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(Date.now() - started).toBeLessThan(sleepMs - 300);
+  expect(isQueryTimeout(error)).toBe(true);
+  expect(mayHaveCommitted(error)).toBe(true);
+  // Both connections at once, while the server still sleeps: had the timed-out connection gone
+  // back to the pool, one of these would wait behind the SLEEP.
+  const next = Date.now();
+  await Promise.all([addVotes('next-1', [[2, 1]]), addVotes('next-2', [[3, 1]])]);
+  expect(Date.now() - next).toBeLessThan(sleepMs - 500);
+  expect(await counts()).toEqual([
+    [2, 1],
+    [3, 1],
+  ]);
+  // Let the abandoned statement end before the suite's connections close.
+  await sleep(Math.max(0, started + sleepMs + 200 - Date.now()));
 });

@@ -112,8 +112,9 @@ beforeAll(async () => {
     'ordering_durability',
     3,
     { users: 400, foods: FOODS, stock: STOCK },
-    // A 2 s command timeout (the default is 5): the hung-Redis test gets its answer sooner.
-    { FOODS_REFRESH_MS: '100', REDIS_COMMAND_TIMEOUT_MS: '2000' },
+    // 2 s command and query timeouts (the defaults are 5): the hung-Redis and hung-MySQL tests
+    // get their answers sooner.
+    { FOODS_REFRESH_MS: '100', REDIS_COMMAND_TIMEOUT_MS: '2000', DB_QUERY_TIMEOUT_MS: '2000' },
   );
   redisProxy = await TcpProxy.start(
     Number(env.env.REDIS_PORT ?? 6379),
@@ -623,6 +624,31 @@ describe('outages of Redis and of MySQL', () => {
     await eventually(ownOrders, (ids) => ids.length === 0, 10_000, 200);
     const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [committedInTheDark[0]]);
     expect(voided).toHaveLength(1);
+    await expectFreedThenOrdersAgain(client, cartId, before);
+  });
+
+  it('answers POST /orders with a 503 while MySQL hangs (no answer, no reset), then takes the order back once MySQL answers: stock and user freed', async () => {
+    const client = await loginClient(node.url, takeUsers(1)[0]);
+    const cartId = await client.cartWith([
+      [2, 1],
+      [3, 1],
+    ]);
+    const before = await readOrderingState(redis, mysql);
+    // Nothing moves between the node and MySQL: the commit is sent and neither answered nor refused.
+    mysqlProxy.pause();
+    let outcome: { reply: Reply; ms: number };
+    try {
+      outcome = await timed(() => client.order(cartId, { timeoutMs: 30_000 }));
+      // In doubt: the stock stays taken and the user marked while MySQL cannot say.
+      expect(await redis.hget(RedisKeys.orderMarkers, String(client.userId))).not.toBeNull();
+    } finally {
+      mysqlProxy.resume();
+    }
+    expectError(outcome.reply, 'SERVICE_UNAVAILABLE');
+    // DB_QUERY_TIMEOUT_MS (2 s here) for the commit, then up to 3 s of asking whether it landed.
+    expect(outcome.ms).toBeLessThan(12_000);
+    expect(await waitReady(node)).toBe(200);
+    // The held INSERT may land when the proxy lets it through; either way the order is taken back.
     await expectFreedThenOrdersAgain(client, cartId, before);
   });
 

@@ -171,7 +171,8 @@ beforeAll(async () => {
     'voting_outages',
     REDIS_DB,
     { users: 30, foods: 2 },
-    { TICKET_INTERVAL_MS: String(INTERVAL_MS), LEADER_LEASE_MS: '1500' },
+    // A 2 s query timeout (the default is 5): the hung-MySQL test gets its answer sooner.
+    { TICKET_INTERVAL_MS: String(INTERVAL_MS), LEADER_LEASE_MS: '1500', DB_QUERY_TIMEOUT_MS: '2000' },
   );
   redisProxy = await TcpProxy.start(
     Number(env.env.REDIS_PORT ?? 6379),
@@ -431,6 +432,57 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     pending: {},
     inflight: {},
   });
+  expect(await queryCount(node.url, x.name)).toBe(1);
+  expect(await queryCount(node.url, y.name)).toBe(0);
+
+  await waitReady();
+  await voteAcknowledged([x, y]);
+  await expectCommittedExactly([x, y]);
+  expect(await queryCount(node.url, x.name)).toBe(2);
+  expect(await queryCount(node.url, y.name)).toBe(1);
+});
+
+it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no reset), and settles the group once MySQL answers: the vote does not count', async () => {
+  const [x, y] = takeUsers(2);
+  await voteAcknowledged([x]);
+  expect(await queryCount(node.url, x.name)).toBe(1);
+  const inDoubtBefore = await metric('vote.groupsInDoubt');
+  const revertedBefore = await metric('vote.groupsReverted');
+  const voidedBefore = await voidedGroups();
+  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number };
+  // Nothing moves between the node and MySQL: the commit is sent and neither answered nor refused.
+  mysqlProxy.pause();
+  try {
+    const ticket = await freshTicket();
+    outcome = await timed(() => gql(node.url, VOTE, { usernames: [x.name, y.name], ticket }));
+    // In doubt: the votes stay in flight, so x's cached count is not served.
+    expect(Object.keys(await redis.hgetall(RedisKeys.voteInflight))).toHaveLength(1);
+    expectServiceUnavailable(await gql(node.url, QUERY, { username: x.name }), 'query');
+  } finally {
+    mysqlProxy.resume();
+  }
+  expectServiceUnavailable(outcome.reply, 'vote');
+  // DB_QUERY_TIMEOUT_MS (2 s here) for the commit, then up to 3 s of asking whether it landed.
+  expect(outcome.ms).toBeLessThan(12_000);
+  expect(await metric('vote.groupsInDoubt')).toBe(inDoubtBefore + 1);
+  // Once MySQL answers, the group is settled either way: taken back if the held commit landed
+  // when the proxy let it through, voided if it never did.
+  await eventually(
+    async () =>
+      (await metric('vote.groupsReverted')) > revertedBefore || (await voidedGroups()) > voidedBefore
+        ? true
+        : undefined,
+    10_000,
+    'the group to be settled',
+    100,
+  );
+  await eventually(
+    async () => (Object.keys(await redis.hgetall(RedisKeys.voteInflight)).length === 0 ? true : undefined),
+    10_000,
+    'nothing left in flight',
+    100,
+  );
+  await expectCommittedExactly([x, y]);
   expect(await queryCount(node.url, x.name)).toBe(1);
   expect(await queryCount(node.url, y.name)).toBe(0);
 

@@ -21,7 +21,7 @@ const run = promisify(execFile);
  * server on the defaults) never see each other's data. Allocation of REDIS_DB:
  *   1 ordering-contract  2 ordering-races  3 ordering-durability  4 cart-rules
  *   5 voting-api  6 voting-leader  7 voting-races  8-10 stock leasing  11 voting-outages
- *   12 vote-settle  13 one-trip-transaction  14 free  15 the bench (npm run bench)
+ *   12 vote-settle  13 one-trip-transaction  14 query-timeout  15 the bench (npm run bench)
  */
 export interface TestEnv {
   name: string;

@@ -4,6 +4,7 @@ describe('validateConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = validateConfig({});
     expect(config).toMatchObject({ APP_HOST: '0.0.0.0', APP_PORT: 8080, DB_NAME: 'eleme', REDIS_PORT: 6379, NODE_ENV: 'development' });
+    expect(config).toMatchObject({ REDIS_COMMAND_TIMEOUT_MS: 5000, DB_QUERY_TIMEOUT_MS: 5000 });
     expect(config.WORKERS).toBeGreaterThanOrEqual(1);
   });
 
@@ -26,6 +27,9 @@ describe('validateConfig', () => {
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
     [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET/],
     [{ REDIS_DB: '16' }, /REDIS_DB/],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '50' }, /REDIS_COMMAND_TIMEOUT_MS/],
+    [{ DB_QUERY_TIMEOUT_MS: '0' }, /DB_QUERY_TIMEOUT_MS/],
+    [{ DB_QUERY_TIMEOUT_MS: 'soon' }, /DB_QUERY_TIMEOUT_MS/],
   ])('refuses %p', (env, message) => {
     expect(() => validateConfig(env)).toThrow(ConfigError);
     expect(() => validateConfig(env)).toThrow(message);

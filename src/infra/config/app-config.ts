@@ -69,6 +69,17 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE = 8;
 
+  /**
+   * How long one of the app's MySQL queries may take before its caller gets an error and its
+   * connection is closed: a MySQL that hangs (paused, or cut off without a reset) then costs a
+   * request a 503, not a wait without end. A commit that times out is in doubt and settled as one
+   * whose connection died (asked about, voided if it never landed). The bulk reads of a dataset
+   * load (every user) must fit in it too: raise it for datasets of millions of users. The data
+   * and migrate commands set none.
+   */
+  @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  DB_QUERY_TIMEOUT_MS = 5000;
+
   @IsString() @IsNotEmpty()
   REDIS_HOST = '127.0.0.1';
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { OneTripTransactions } from './one-trip-transactions';
+import { queryTimeoutOptions } from './query-timeout';
 
 /** TypeORM's DataSource (migrations, most queries) and the one-trip transactions of the group commits. */
 @Global()
@@ -12,6 +13,8 @@ import { OneTripTransactions } from './one-trip-transactions';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config),
+        // The app's queries only: the data and migrate commands run long statements on purpose.
+        ...queryTimeoutOptions(config),
         autoLoadEntities: true,
         retryAttempts: 10,
         retryDelay: 1000,

@@ -1,4 +1,4 @@
-import { isDuplicateKey, isRetryableLockError, mayHaveCommitted } from './mysql-errors';
+import { isDuplicateKey, isQueryTimeout, isRetryableLockError, mayHaveCommitted } from './mysql-errors';
 
 describe('MySQL error classification', () => {
   const serverError = (code: string, sqlState: string) =>
@@ -24,6 +24,15 @@ describe('MySQL error classification', () => {
       mayHaveCommitted(Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' })),
     ).toBe(true);
     expect(mayHaveCommitted(new Error('something else'))).toBe(true);
+  });
+
+  it("knows mysql2's query timeout, through TypeORM wrapping or not, and treats it as in doubt", () => {
+    const timeout = Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+    expect(isQueryTimeout(timeout)).toBe(true);
+    expect(isQueryTimeout({ message: 'wrapped', driverError: timeout })).toBe(true);
+    expect(isQueryTimeout(Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' }))).toBe(false);
+    expect(isQueryTimeout(undefined)).toBe(false);
+    expect(mayHaveCommitted(timeout)).toBe(true);
   });
 });
 

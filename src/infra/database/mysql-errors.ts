@@ -40,6 +40,11 @@ export function isServerError(error: unknown): boolean {
   return typeof sqlState === 'string' && sqlState.length === 5;
 }
 
+/** mysql2 stopped waiting for the answer (the query's `timeout`); the query may still run. */
+export function isQueryTimeout(error: unknown): boolean {
+  return driverErrorOf(error).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
 /**
  * Whether a failed write may still have committed. The server answered with an SQL error: the
  * statement was rolled back. The connection was refused: it never ran. Anything else (the

@@ -20,25 +20,27 @@ export function createOneTripPool(config: AppConfig, connectionLimit: number): P
  * all of them commit or none does. On an SQL error the server has run none of the statements after
  * the failing one, COMMIT included; the transaction is rolled back (a lock wait timeout only undoes
  * its own statement) before the connection goes back to the pool, where the next START TRANSACTION
- * would otherwise commit what came before the error. Any other failure (the connection died)
- * leaves the outcome unknown, as for any commit: see mayHaveCommitted.
+ * would otherwise commit what came before the error. Any other failure (the connection died, or no
+ * answer came within `timeoutMs`) closes the connection and leaves the outcome unknown, as for any
+ * commit: see mayHaveCommitted.
  */
-export async function runOneTrip(pool: Pool, statements: readonly Statement[]): Promise<void> {
-  const text = ['START TRANSACTION', ...statements.map(([sql, params]) => format(sql, params)), 'COMMIT'].join(';\n');
+export async function runOneTrip(pool: Pool, statements: readonly Statement[], timeoutMs: number): Promise<void> {
+  const sql = ['START TRANSACTION', ...statements.map(([text, params]) => format(text, params)), 'COMMIT'].join(';\n');
   const connection = await new Promise<PoolConnection>((resolve, reject) =>
     pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn))),
   );
   await new Promise<void>((resolve, reject) =>
-    connection.query(text, (error) => {
+    connection.query({ sql, timeout: timeoutMs }, (error) => {
       if (!error) {
         connection.release();
         return resolve();
       }
       if (!isServerError(error)) {
+        // A timed-out query is still the connection's current command (see CloseTimedOutConnections).
         connection.destroy();
         return reject(error);
       }
-      connection.query('ROLLBACK', (rollbackError) => {
+      connection.query({ sql: 'ROLLBACK', timeout: timeoutMs }, (rollbackError) => {
         if (rollbackError) connection.destroy();
         else connection.release();
         reject(error);

@@ -16,13 +16,15 @@ const POOL_SIZE = 2;
 @Injectable()
 export class OneTripTransactions implements OnApplicationShutdown {
   private readonly pool: Pool;
+  private readonly timeoutMs: number;
 
   constructor(config: AppConfig) {
     this.pool = createOneTripPool(config, POOL_SIZE);
+    this.timeoutMs = config.DB_QUERY_TIMEOUT_MS;
   }
 
   run(statements: readonly Statement[]): Promise<void> {
-    return runOneTrip(this.pool, statements);
+    return runOneTrip(this.pool, statements, this.timeoutMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
