@@ -652,6 +652,40 @@ describe('outages of Redis and of MySQL', () => {
     await expectFreedThenOrdersAgain(client, cartId, before);
   });
 
+  it('takes back, when the node dies after answering 503 in doubt, an order that had committed: another node reconciles it', async () => {
+    const doomed = await startProxiedNode();
+    const client = await loginClient(doomed.url, takeUsers(1)[0]);
+    const cartId = await client.cartWith([
+      [1, 1],
+      [4, 1],
+    ]);
+    const before = await readOrderingState(redis, mysql);
+    const ownOrders = async (): Promise<string[]> =>
+      [...(await committedOrders())].filter(([, u]) => u === client.userId).map(([id]) => id);
+    // The order's INSERT reaches MySQL and commits; from then on no answer of MySQL comes back
+    // (to any node), so the commit times out and asking whether it landed does too: 503 in doubt.
+    mysqlProxy.pauseRepliesAfter('INSERT INTO `order`');
+    let reply: Reply;
+    try {
+      reply = await client.order(cartId, { timeoutMs: 30_000 });
+      expectError(reply, 'SERVICE_UNAVAILABLE');
+      expect(await ownOrders()).toHaveLength(1);
+      // The node dies before its own reconciler could take the order back.
+      doomed.process.kill('SIGKILL');
+      expect((await exited(doomed)).signal).toBe('SIGKILL');
+    } finally {
+      mysqlProxy.resume();
+      await mysqlProxy.restore();
+    }
+    const [orderId] = await ownOrders();
+    // Once the dead node's lease expires, a live node settles its pending orders: this one was
+    // answered 503, so it is taken back (deleted and voided), not kept.
+    await eventually(ownOrders, (ids) => ids.length === 0, 15_000, 200);
+    const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [orderId]);
+    expect(voided).toHaveLength(1);
+    await expectFreedThenOrdersAgain(client.on(node.url), cartId, before);
+  });
+
   it('completes an order whose Redis step ran but whose reply was lost: it looks the step up and commits', async () => {
     const client = await loginClient(node.url, takeUsers(1)[0]);
     const cartId = await client.cartWith([

@@ -24,6 +24,12 @@ export const RedisKeys = {
   pendingOrders: (nodeId: string): string => `ord:{o}:pending:${nodeId}`,
   /** Set of node ids that may have pending orders: where reconcilers look. */
   pendingNodes: 'ord:{o}:pending-nodes',
+  /**
+   * Set of pending order ids answered SERVICE_UNAVAILABLE while their commit was in doubt: whoever
+   * settles one (its node, or a reconciler once that node died) takes it back even if it had
+   * committed, since its client was told it failed.
+   */
+  ordersRefusedInDoubt: 'ord:{o}:refused-in-doubt',
   /** Sorted set node id -> lease expiry (Redis time, ms): the nodes holding stock leases. */
   stockLeases: 'ord:{o}:leases',
   /** Hash of one node's stock lease: `l:<food>` units leased, `s:<food>` units sold from them. */

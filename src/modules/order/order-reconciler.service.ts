@@ -17,8 +17,9 @@ import { OrderService } from './order.service';
  * MySQL could not be asked. Its request was answered 503, yet its stock and its user's marker are
  * taken. A pending order of this node that it is not placing, seen in two sweeps in a row, is
  * settled the same way, except that one whose commit was in doubt is taken back even if it had
- * committed (its client was told it failed). Only a node that dies first leaves such an order
- * kept, as its reconcilers cannot tell it from one whose answer was a 200.
+ * committed (its client was told it failed). Its node records such an order in Redis before the
+ * answer, so a reconciler of a node that died takes it back too; only one whose record Redis
+ * could not take is kept by them, as they cannot tell it from one whose answer was a 200.
  */
 @Injectable()
 export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -63,8 +64,14 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   private async reconcile(nodeId: string): Promise<void> {
     const pending = await this.stock.pendingOf(nodeId);
+    const refused = await this.stock.refusedInDoubt(pending);
     let voided = 0;
-    for (const orderId of pending) if (await this.settleOrder(orderId, nodeId)) voided++;
+    for (const orderId of pending) {
+      if (refused.has(orderId)) {
+        await this.takeBack(orderId, nodeId);
+        voided++;
+      } else if (await this.settleOrder(orderId, nodeId)) voided++;
+    }
     await this.stock.forgetNode(nodeId);
     if (pending.length > 0) this.logger.warn(`Reconciled ${pending.length} pending orders of ${nodeId}: ${voided} voided, their stock back on sale`);
   }
@@ -74,9 +81,10 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     const orphans = (await this.stock.pendingOf(own)).filter((orderId) => !this.orders.isPlacing(orderId));
     const ripe = orphans.filter((orderId) => this.suspects.has(orderId));
     this.suspects = new Set(orphans);
+    const refused = await this.stock.refusedInDoubt(ripe);
     let voided = 0;
     for (const orderId of ripe) {
-      if (this.orders.isInDoubt(orderId)) {
+      if (this.orders.isInDoubt(orderId) || refused.has(orderId)) {
         await this.takeBack(orderId);
         voided++;
       } else if (await this.settleOrder(orderId, own)) voided++;
@@ -86,10 +94,11 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** An order answered 503 in doubt: voided, deleted if it had committed, its stock given back. */
-  private async takeBack(orderId: string): Promise<void> {
+  private async takeBack(orderId: string, nodeId = this.leases.id): Promise<void> {
     if (await this.repository.takeBack(orderId))
       this.logger.warn(`Order ${orderId} had committed though answered SERVICE_UNAVAILABLE: taken back`);
-    await this.stock.release(orderId, false);
+    await this.stock.release(orderId, false, nodeId);
+    await this.stock.forgetRefusedInDoubt(orderId);
     this.orders.settledInDoubt(orderId);
   }
 

@@ -15,7 +15,10 @@ import { OrderRepository, OrderRow, OrderVoidedError } from './order.repository'
 export class OrderService {
   private readonly logger = new Logger(OrderService.name);
   private readonly placing = new Set<string>();
-  /** Orders answered SERVICE_UNAVAILABLE whose commit outcome stayed unknown (see OrderReconciler). */
+  /**
+   * Orders answered SERVICE_UNAVAILABLE whose commit outcome stayed unknown (see OrderReconciler);
+   * also recorded in Redis for other nodes (StockService.markRefusedInDoubt).
+   */
   private readonly inDoubt = new Set<string>();
 
   constructor(
@@ -95,6 +98,10 @@ export class OrderService {
         // deleted if it had committed) once MySQL answers again. Logged for the operator.
         this.inDoubt.add(reservation.orderId);
         this.logger.error(`Order ${reservation.orderId} of user ${reservation.userId} is in doubt: ${(error as Error).message}`);
+        // Recorded in Redis too, before the answer: should this node die first, the reconciler
+        // that settles its orders must take this one back as well. If Redis cannot take the
+        // record, only this node knows (the memory set above), as it did before.
+        await this.stock.markRefusedInDoubt(reservation.orderId).catch((e: Error) => this.logger.error(`Could not record order ${reservation.orderId} as refused in doubt: ${e.message}`));
         throw new ServiceUnavailableError(error);
       }
       if (committed) {

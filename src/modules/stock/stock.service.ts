@@ -98,6 +98,27 @@ export class StockService {
     if (orderIds.length > 0) await this.redis.hdel(RedisKeys.pendingOrders(nodeId), ...orderIds);
   }
 
+  /**
+   * Records, before its client is answered SERVICE_UNAVAILABLE, that an order's commit is in doubt,
+   * so that the order is taken back (not kept) by whoever settles it, this node or another one
+   * after this node died.
+   */
+  async markRefusedInDoubt(orderId: string): Promise<void> {
+    await this.redis.sadd(RedisKeys.ordersRefusedInDoubt, orderId);
+  }
+
+  /** Which of `orderIds` were answered SERVICE_UNAVAILABLE in doubt (see markRefusedInDoubt). */
+  async refusedInDoubt(orderIds: readonly string[]): Promise<Set<string>> {
+    if (orderIds.length === 0) return new Set();
+    const flags = await this.redis.smismember(RedisKeys.ordersRefusedInDoubt, ...orderIds);
+    return new Set(orderIds.filter((_, i) => flags[i] === 1));
+  }
+
+  /** Once such an order is taken back and released. */
+  async forgetRefusedInDoubt(orderId: string): Promise<void> {
+    await this.redis.srem(RedisKeys.ordersRefusedInDoubt, orderId);
+  }
+
   /** Ids of the orders a node took in Redis without (yet) seeing them committed. */
   async pendingOf(nodeId: string): Promise<string[]> {
     return this.redis.hkeys(RedisKeys.pendingOrders(nodeId));
