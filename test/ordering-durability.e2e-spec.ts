@@ -94,6 +94,11 @@ async function committedOrders(): Promise<Map<string, number>> {
   return new Map((rows as { id: string; user_id: number }[]).map((r) => [r.id, Number(r.user_id)]));
 }
 
+/** Ids of the user's orders that MySQL holds. */
+async function committedOrdersOf(userId: number): Promise<string[]> {
+  return [...(await committedOrders())].filter(([, u]) => u === userId).map(([id]) => id);
+}
+
 async function waitReady(node: AppNode, timeoutMs = 15_000): Promise<number> {
   const reply = await eventually(
     () =>
@@ -599,8 +604,7 @@ describe('outages of Redis and of MySQL', () => {
       [3, 1],
     ]);
     const before = await readOrderingState(redis, mysql);
-    const ownOrders = async (): Promise<string[]> =>
-      [...(await committedOrders())].filter(([, u]) => u === client.userId).map(([id]) => id);
+    const ownOrders = (): Promise<string[]> => committedOrdersOf(client.userId);
     // The INSERT reaches MySQL and commits; its answer never comes back.
     mysqlProxy.pauseReplies();
     let reply: Reply;
@@ -660,8 +664,7 @@ describe('outages of Redis and of MySQL', () => {
       [4, 1],
     ]);
     const before = await readOrderingState(redis, mysql);
-    const ownOrders = async (): Promise<string[]> =>
-      [...(await committedOrders())].filter(([, u]) => u === client.userId).map(([id]) => id);
+    const ownOrders = (): Promise<string[]> => committedOrdersOf(client.userId);
     // The order's INSERT reaches MySQL and commits; from then on no answer of MySQL comes back
     // (to any node), so the commit times out and asking whether it landed does too: 503 in doubt.
     mysqlProxy.pauseRepliesAfter('INSERT INTO `order`');
