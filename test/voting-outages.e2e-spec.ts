@@ -189,6 +189,7 @@ beforeAll(async () => {
     RedisKeys.voteVersions,
     RedisKeys.votePending,
     RedisKeys.voteInflight,
+    RedisKeys.voteGroupsInDoubt,
   );
   mysql = await mysqlOf(env);
   node = await startNode(env, {
@@ -426,6 +427,7 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     100,
   );
   await expectCommittedExactly([x, y]);
+  expect(await redis.hgetall(RedisKeys.voteGroupsInDoubt)).toEqual({});
   const after = await votingState();
   if (after.ticket === before!.ticket) expect(after.uses).toBe(before!.uses);
   expect({ pending: after.pending, inflight: after.inflight }).toEqual({
@@ -433,6 +435,65 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     inflight: {},
   });
   await expectUncountedThenVotesCount(x, y);
+});
+
+it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt, a group that had committed: the leader adopts it', async () => {
+  // A second node through the same proxies, killed once it has answered; `node` lives on.
+  const doomed = await startNode(env, {
+    env: { REDIS_PORT: String(redisProxy.port), DB_PORT: String(mysqlProxy.port) },
+  });
+  try {
+    const [x, y] = takeUsers(2);
+    await voteAcknowledged([x]);
+    expect(await queryCount(node.url, x.name)).toBe(1);
+    const adoptedBefore = await metric('vote.groupsAdopted');
+    let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
+    // As above: the group commits, its answer is held, then MySQL is gone longer than the node asks.
+    mysqlProxy.pauseRepliesAfter('COMMIT');
+    try {
+      const ticket = await freshTicket();
+      const pending = timed(() =>
+        gql(doomed.url, VOTE, { usernames: [x.name, y.name], ticket }),
+      ).then((r) => (outcome = r));
+      await eventually(
+        async () => ((await committedOf(y)) === 1 ? true : undefined),
+        5000,
+        'the group to commit in MySQL',
+      );
+      await mysqlProxy.cut();
+      mysqlProxy.resume();
+      await pending;
+      expectServiceUnavailable(outcome!.reply, 'vote');
+      // Recorded in Redis before the answer; then the node dies before it could settle the group.
+      expect(Object.keys(await redis.hgetall(RedisKeys.voteGroupsInDoubt))).toHaveLength(1);
+      await doomed.stop('SIGKILL');
+    } finally {
+      mysqlProxy.resume();
+      await mysqlProxy.restore();
+    }
+    expect(await committedOf(x)).toBe(2);
+    // Once the dead node's lease has expired, the leader adopts the group and takes it back.
+    await eventually(
+      async () => ((await committedOf(y)) === 0 ? true : undefined),
+      20_000,
+      'the group to be taken back',
+      200,
+    );
+    await expectCommittedExactly([x, y]);
+    expect(await metric('vote.groupsAdopted')).toBe(adoptedBefore + 1);
+    await eventually(
+      async () =>
+        Object.keys(await redis.hgetall(RedisKeys.voteGroupsInDoubt)).length === 0 ? true : undefined,
+      5000,
+      'the record to be dropped',
+      100,
+    );
+    const after = await votingState();
+    expect({ pending: after.pending, inflight: after.inflight }).toEqual({ pending: {}, inflight: {} });
+    await expectUncountedThenVotesCount(x, y);
+  } finally {
+    await doomed.stop('SIGKILL');
+  }
 });
 
 it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no reset), and settles the group once MySQL answers: the vote does not count', async () => {

@@ -58,6 +58,19 @@ describe('RetryLater', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('gives an item added with its own time up after that time, and tells whether an item waits', async () => {
+    const s = store(Infinity);
+    const givenUp: string[] = [];
+    const retry = new RetryLater<string>({ everyMs: 500, forMs: 10_000, attempt: s.attempt, onGiveUp: (i) => givenUp.push(i) });
+    retry.add('a', 'a', 700);
+    retry.add('b', 'b');
+    expect([retry.has('a'), retry.has('b'), retry.has('c')]).toEqual([true, true, false]);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(givenUp).toEqual(['a']);
+    expect([retry.has('a'), retry.has('b')]).toEqual([false, true]);
+    retry.stop();
+  });
+
   it('never runs two rounds at once: a slow attempt is not repeated while it is under way', async () => {
     let inFlight = 0;
     let most = 0;

@@ -29,8 +29,14 @@ export class RetryLater<T> {
     return this.items.size;
   }
 
-  add(key: string, item: T): void {
-    this.items.set(key, { item, until: Date.now() + this.options.forMs });
+  /** Whether an item is waiting under `key`. */
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+
+  /** Attempts `item` at once and then every round, for `forMs` (the options' unless given). */
+  add(key: string, item: T, forMs = this.options.forMs): void {
+    this.items.set(key, { item, until: Date.now() + forMs });
     this.timer ??= setInterval(() => void this.run(), this.options.everyMs).unref();
     void this.run();
   }

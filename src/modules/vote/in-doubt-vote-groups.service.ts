@@ -1,17 +1,17 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { NodeIdentity } from '../../cluster/node-identity';
+import { StockLeaseService } from '../../cluster/stock-lease/stock-lease.service';
 import { RetryLater } from '../../infra/in-doubt/retry-later';
 import { Metrics } from '../../infra/metrics/metrics.service';
+import { REDIS } from '../../infra/redis/redis.constants';
+import { RedisKeys } from '../../infra/redis/redis-keys';
 import type { SettleOutcome } from './commit-outcome';
+import { InDoubtGroup, InDoubtGroupRecord, decodeInDoubtGroup, encodeInDoubtGroup } from './in-doubt-group-record';
 import { VoteCountRepository } from './vote-count.repository';
-import { TakenUse, VoteLedger } from './vote-ledger.service';
+import { VoteLedger } from './vote-ledger.service';
 
-/** A commit group whose outcome stayed unknown, answered SERVICE_UNAVAILABLE. */
-export interface InDoubtGroup {
-  readonly groupId: string;
-  /** Votes per user id, as the group wrote them. */
-  readonly totals: ReadonlyMap<number, number>;
-  readonly uses: readonly TakenUse[];
-}
+export type { InDoubtGroup } from './in-doubt-group-record';
 
 const EVERY_MS = 500;
 /** Half the hour vote_group rows are kept (VoteGroupPruneJob): a pruned group cannot be told apart. */
@@ -22,8 +22,14 @@ const FOR_MS = 30 * 60_000;
  * SERVICE_UNAVAILABLE, so they must not count. Once MySQL answers again, the group is voided if it
  * never committed, or its votes are taken back if it did (VoteCountRepository.revertUnlessVoid);
  * then it is settled in Redis. Until then its votes stay in flight there, so their users' queries
- * read MySQL instead of a cached count. In memory only: if this node dies first, a group that had
- * committed keeps counting (the heal job ends its votes in Redis).
+ * read MySQL instead of a cached count.
+ *
+ * Each group is also recorded in Redis before its votes are answered, and the record is dropped
+ * once the group is settled. Should its node die first (or stop with it unsettled), the leader
+ * adopts it ({@link adoptOrphans}) once that node's lease has expired, and settles it the same
+ * way. Settling is safe to repeat and to run on two nodes at once (a paused node that comes back):
+ * MySQL serialises the two reverts on the group's row, and a second Redis settle only drops
+ * cached counts again.
  */
 @Injectable()
 export class InDoubtVoteGroups implements OnApplicationShutdown {
@@ -39,33 +45,82 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
   });
 
   constructor(
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly repository: VoteCountRepository,
     private readonly ledger: VoteLedger,
+    private readonly leases: StockLeaseService,
+    private readonly node: NodeIdentity,
     private readonly metrics: Metrics,
   ) {
-    metrics.declare('vote.groupsVoidedLate', 'vote.groupsReverted');
+    metrics.declare('vote.groupsVoidedLate', 'vote.groupsReverted', 'vote.groupsAdopted');
     metrics.gauge('vote.groupsUnsettled', () => this.groups.size);
   }
 
-  add(group: InDoubtGroup): void {
+  /**
+   * Takes on a group before its votes are answered: recorded in Redis first, so that it outlives
+   * this node. If Redis cannot take the record, only this node knows of the group (logged).
+   */
+  async add(group: InDoubtGroup): Promise<void> {
+    const record = encodeInDoubtGroup({ group, nodeId: this.node.id, at: Date.now() });
+    await this.redis
+      .hset(RedisKeys.voteGroupsInDoubt, group.groupId, record)
+      .catch((e: Error) =>
+        this.logger.error(`Could not record vote group ${group.groupId} as in doubt (${e.message}): should this node die before settling it, it counts if it committed`),
+      );
     this.groups.add(group.groupId, { ...group });
   }
 
-  /** One last round on SIGTERM, then what is left is reported. */
+  /**
+   * For the leader: takes on the recorded groups of nodes that are no longer alive (their lease
+   * expired). Returns how many it adopted now.
+   */
+  async adoptOrphans(): Promise<number> {
+    const records = await this.redis.hgetall(RedisKeys.voteGroupsInDoubt);
+    const orphans: InDoubtGroupRecord[] = [];
+    for (const [groupId, value] of Object.entries(records)) {
+      const record = decodeInDoubtGroup(groupId, value);
+      if (!record) {
+        this.logger.error(`Dropping an unreadable in-doubt vote group record ${groupId}: ${value.slice(0, 200)}`);
+        await this.redis.hdel(RedisKeys.voteGroupsInDoubt, groupId);
+      } else if (record.nodeId !== this.node.id && !this.groups.has(groupId)) orphans.push(record);
+    }
+    if (orphans.length === 0) return 0;
+    const alive = await this.leases.alive([...new Set(orphans.map((r) => r.nodeId))]);
+    let adopted = 0;
+    for (const { group, nodeId, at } of orphans.filter((r) => !alive.has(r.nodeId))) {
+      const left = at + FOR_MS - Date.now();
+      if (left <= 0) {
+        // Its vote_group row may be pruned soon, after which a revert could not tell it committed.
+        this.logger.error(`Vote group ${group.groupId} of dead node ${nodeId} has waited over ${FOR_MS / 60_000} min: given up; if it committed, its votes count`);
+        await this.redis.hdel(RedisKeys.voteGroupsInDoubt, group.groupId);
+        continue;
+      }
+      this.logger.warn(`Adopting vote group ${group.groupId} (${group.uses.length} vote(s) answered SERVICE_UNAVAILABLE) of dead node ${nodeId}`);
+      this.metrics.inc('vote.groupsAdopted');
+      this.groups.add(group.groupId, { ...group }, left);
+      adopted++;
+    }
+    return adopted;
+  }
+
+  /** One last round on SIGTERM; what is left stays recorded for the leader to adopt. */
   async onApplicationShutdown(): Promise<void> {
     await this.groups.run();
     const left = this.groups.stop();
     if (left.length > 0)
       this.logger.error(
-        `${left.length} vote group(s) answered SERVICE_UNAVAILABLE are not settled at shutdown: if they committed, their votes count`,
+        `${left.length} vote group(s) answered SERVICE_UNAVAILABLE are not settled at shutdown: left to the leader, which settles them once MySQL answers`,
       );
   }
 
-  /** MySQL first (once), then Redis; a throw means "try again next round". */
+  /** MySQL first (once), then Redis, then the record goes; a throw means "try again next round". */
   private async settle(group: InDoubtGroup & { settleAs?: SettleOutcome }): Promise<void> {
     if (group.settleAs === undefined) {
       const found = await this.repository.revertUnlessVoid(group.groupId, group.totals);
-      group.settleAs = found === 'reverted' ? 'reverted' : 'failed';
+      // 'was-void': someone settled it before (another node, or an attempt whose answer was lost),
+      // maybe by reverting it; settling as reverted is right either way, since dropping cached
+      // counts only costs a cache miss.
+      group.settleAs = found === 'voided' ? 'failed' : 'reverted';
       if (found === 'reverted') {
         this.metrics.inc('vote.groupsReverted');
         this.logger.warn(
@@ -73,9 +128,10 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
         );
       } else {
         this.metrics.inc('vote.groupsVoidedLate');
-        this.logger.warn(`Vote group ${group.groupId} never committed; it is void now`);
+        this.logger.warn(`Vote group ${group.groupId} ${found === 'voided' ? 'never committed; it is void now' : 'was void already'}`);
       }
     }
     await this.ledger.settle(group.uses, group.settleAs);
+    await this.redis.hdel(RedisKeys.voteGroupsInDoubt, group.groupId);
   }
 }

@@ -80,8 +80,9 @@ export class VoteCommitter implements OnApplicationShutdown {
     const uses = votes.map((v) => v.use);
     if (outcome.status === 'in-doubt') {
       // Answered SERVICE_UNAVAILABLE, so the group must not count: it is voided or reverted once
-      // MySQL answers, and settled in Redis only then (its votes stay in flight meanwhile).
-      this.inDoubt.add({ groupId, totals, uses });
+      // MySQL answers, and settled in Redis only then (its votes stay in flight meanwhile). It is
+      // recorded in Redis before the answer, so that it is settled even if this node dies.
+      await this.inDoubt.add({ groupId, totals, uses });
       for (const vote of votes) vote.settled = { outcome };
       return;
     }

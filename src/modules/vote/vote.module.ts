@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { ClusterModule } from '../../cluster/cluster.module';
 import { LeaderScheduler } from '../../scheduler/leader-scheduler.service';
 import { SchedulerModule } from '../../scheduler/scheduler.module';
 import { AuthModule } from '../auth/auth.module';
@@ -8,13 +9,14 @@ import { VoteCacheHealJob } from './vote-cache-heal.job';
 import { VoteCommitter } from './vote-committer.service';
 import { VoteCountQuery } from './vote-count.query';
 import { VoteCountRepository } from './vote-count.repository';
+import { VoteGroupAdoptJob } from './vote-group-adopt.job';
 import { VoteGroupPruneJob } from './vote-group-prune.job';
 import { VoteLedger } from './vote-ledger.service';
 import { VoteResolver } from './vote.resolver';
 import { VoteService } from './vote.service';
 
 @Module({
-  imports: [AuthModule, TicketModule, SchedulerModule],
+  imports: [AuthModule, TicketModule, SchedulerModule, ClusterModule],
   providers: [
     VoteResolver,
     VoteService,
@@ -25,6 +27,7 @@ import { VoteService } from './vote.service';
     VoteCountQuery,
     VoteCacheHealJob,
     VoteGroupPruneJob,
+    VoteGroupAdoptJob,
   ],
 })
 export class VoteModule implements OnModuleInit {
@@ -32,10 +35,12 @@ export class VoteModule implements OnModuleInit {
     private readonly scheduler: LeaderScheduler,
     private readonly heal: VoteCacheHealJob,
     private readonly prune: VoteGroupPruneJob,
+    private readonly adopt: VoteGroupAdoptJob,
   ) {}
 
   onModuleInit(): void {
     this.scheduler.register(this.heal);
     this.scheduler.register(this.prune);
+    this.scheduler.register(this.adopt);
   }
 }
