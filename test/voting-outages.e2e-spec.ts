@@ -282,6 +282,34 @@ it('answers vote, query and cas with a prompt SERVICE_UNAVAILABLE while Redis is
   expect(await redis.hgetall(RedisKeys.votePending)).toEqual({});
 });
 
+it('replaces a Redis connection gone silent (the peer vanished without a reset): SERVICE_UNAVAILABLE meanwhile, then served over a new connection', async () => {
+  const [user] = takeUsers(1);
+  await voteAcknowledged([user]);
+  expect(await queryCount(node.url, user.name)).toBe(1);
+  const acceptedBefore = redisProxy.accepted;
+  // The node's connection to Redis stops moving bytes for good; a new connection would work.
+  redisProxy.pauseOpen();
+  try {
+    // A query waits until the command timeout (the default 5 s), then gets its 503.
+    expectServiceUnavailable(await gql(node.url, QUERY, { username: user.name }), 'query');
+    // The connection has been silent with commands waiting: the node drops it and connects again.
+    const served = await eventually(
+      () => queryCount(node.url, user.name).catch(() => undefined),
+      15_000,
+      'the node to be served over a new connection',
+      200,
+    );
+    expect(served).toBe(1);
+    expect(redisProxy.accepted).toBeGreaterThan(acceptedBefore);
+  } finally {
+    redisProxy.resume();
+  }
+  await waitReady();
+  await voteAcknowledged([user]);
+  expect(await queryCount(node.url, user.name)).toBe(2);
+  await expectCommittedExactly([user]);
+});
+
 it('answers a vote with a prompt SERVICE_UNAVAILABLE while MySQL is cut, gives the ticket use back, and votes again after', async () => {
   const [cachedUser, uncachedUser] = takeUsers(2);
   await voteAcknowledged([cachedUser]);

@@ -11,6 +11,8 @@ import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
  *   until `resume()`: a statement runs (and commits) while its reply is "lost";
  * - `pauseRepliesAfter(text)`: the same, from the moment the app sends bytes containing `text`
  *   (e.g. the `COMMIT` of a transaction whose earlier statements must be answered);
+ * - `pauseOpen()`: the connections open now stop moving bytes, new ones work: to a client that
+ *   keeps its connection, the server vanished without a reset (its host died, a partition);
  * - `restore()` / `resume()` undo them; `close()` ends the proxy for good.
  */
 export class TcpProxy {
@@ -19,6 +21,8 @@ export class TcpProxy {
   private readonly upstreams = new Set<Socket>();
   private server: Server | undefined;
   private paused = false;
+  /** Sockets held by {@link pauseOpen}. */
+  private readonly held = new Set<Socket>();
   private repliesPaused = false;
   /** See {@link pauseRepliesAfter}. */
   private pauseRepliesOn: Buffer | undefined;
@@ -77,6 +81,14 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.pause();
   }
 
+  /** Stops moving bytes on the connections open now (not on later ones) until {@link resume}. */
+  pauseOpen(): void {
+    for (const socket of this.sockets) {
+      this.held.add(socket);
+      socket.pause();
+    }
+  }
+
   /** Holds what the server sends, on every connection, present and future, until {@link resume}. */
   pauseReplies(): void {
     this.repliesPaused = true;
@@ -97,6 +109,7 @@ export class TcpProxy {
     this.pauseRepliesOn = undefined;
     this.paused = false;
     this.repliesPaused = false;
+    this.held.clear();
     for (const socket of this.sockets) socket.resume();
   }
 
@@ -126,7 +139,10 @@ export class TcpProxy {
       this.sockets.add(socket);
       socket.setNoDelay(true);
       if (this.paused || (socket === upstream && this.repliesPaused)) socket.pause();
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.held.delete(socket);
+      });
     }
     // pipe() would resume a paused socket on its own; forward by hand so pause() holds.
     // The app's last bytes, so that a marker split across two chunks is still seen.
@@ -144,7 +160,7 @@ export class TcpProxy {
         }
       });
       to.on('drain', () => {
-        if (!this.paused && !(from === upstream && this.repliesPaused)) from.resume();
+        if (!this.paused && !this.held.has(from) && !(from === upstream && this.repliesPaused)) from.resume();
       });
       from.on('end', () => to.end());
       from.on('error', () => to.destroy());

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { REDIS } from './redis.constants';
 import { defineScripts } from './redis-scripts';
+import { watchForSilence } from './silent-connection-watchdog';
 
 export function createRedisClient(config: AppConfig, name = 'app'): Redis {
   const redis = new Redis({
@@ -29,6 +30,11 @@ export function createRedisClient(config: AppConfig, name = 'app'): Redis {
     enableAutoPipelining: true,
   });
   defineScripts(redis);
+  // The command timeout fails commands on a connection that went silent; this replaces it.
+  const logger = new Logger('Redis');
+  watchForSilence(redis, config.REDIS_COMMAND_TIMEOUT_MS, (ms) =>
+    logger.warn(`No reply from Redis for ${ms} ms with commands waiting: reconnecting`),
+  );
   return redis;
 }
 
