@@ -411,6 +411,32 @@ it('settles a commit cut off mid-way: asks MySQL, voids the group that never lan
   expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
 });
 
+/**
+ * A vote for x (who has no vote in flight) and y (none counted yet) on the node at `url`, whose
+ * group commits in MySQL while its answer is held; then MySQL is gone for longer than the node
+ * keeps asking (3 s), so the node cannot learn the outcome and answers SERVICE_UNAVAILABLE. Leaves
+ * the MySQL proxy cut: the caller restores it. `beforeVote` runs once the ticket is chosen.
+ */
+async function voteCommittedButAnsweredInDoubt(
+  url: string,
+  [x, y]: User[],
+  beforeVote: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  // The group's statements are answered up to its COMMIT, which runs but whose answer is held.
+  mysqlProxy.pauseRepliesAfter('COMMIT');
+  const ticket = await freshTicket();
+  await beforeVote();
+  const pending = gql(url, VOTE, { usernames: [x.name, y.name], ticket });
+  await eventually(
+    async () => ((await committedOf(y)) === 1 ? true : undefined),
+    5000,
+    'the group to commit in MySQL',
+  );
+  await mysqlProxy.cut();
+  mysqlProxy.resume();
+  expectServiceUnavailable(await pending, 'vote');
+}
+
 it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE (MySQL away longer than the node asks): the vote does not count', async () => {
   const [x, y] = takeUsers(2);
   // x has a cached count before the vote; y has none.
@@ -419,25 +445,10 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
   const inDoubtBefore = await metric('vote.groupsInDoubt');
   const revertedBefore = await metric('vote.groupsReverted');
   let before: VotingState;
-  let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
-  // The group's statements are answered up to its COMMIT, which runs but whose answer is held.
-  mysqlProxy.pauseRepliesAfter('COMMIT');
   try {
-    const ticket = await freshTicket();
-    before = await votingState();
-    const pending = timed(() => gql(node.url, VOTE, { usernames: [x.name, y.name], ticket })).then(
-      (r) => (outcome = r),
-    );
-    await eventually(
-      async () => ((await committedOf(y)) === 1 ? true : undefined),
-      5000,
-      'the group to commit in MySQL',
-    );
-    // Then MySQL is gone for longer than the node keeps asking (3 s): it cannot learn the outcome.
-    await mysqlProxy.cut();
-    mysqlProxy.resume();
-    await pending;
-    expectServiceUnavailable(outcome!.reply, 'vote');
+    await voteCommittedButAnsweredInDoubt(node.url, [x, y], async () => {
+      before = await votingState();
+    });
     expect(await metric('vote.groupsInDoubt')).toBe(inDoubtBefore + 1);
     // Still in MySQL for now; its votes stay in flight, so x's cached count is not served.
     expect(await committedOf(x)).toBe(2);
@@ -475,23 +486,8 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     await voteAcknowledged([x]);
     expect(await queryCount(node.url, x.name)).toBe(1);
     const adoptedBefore = await metric('vote.groupsAdopted');
-    let outcome: { reply: Reply<GraphqlBody<unknown>>; ms: number } | undefined;
-    // As above: the group commits, its answer is held, then MySQL is gone longer than the node asks.
-    mysqlProxy.pauseRepliesAfter('COMMIT');
     try {
-      const ticket = await freshTicket();
-      const pending = timed(() =>
-        gql(doomed.url, VOTE, { usernames: [x.name, y.name], ticket }),
-      ).then((r) => (outcome = r));
-      await eventually(
-        async () => ((await committedOf(y)) === 1 ? true : undefined),
-        5000,
-        'the group to commit in MySQL',
-      );
-      await mysqlProxy.cut();
-      mysqlProxy.resume();
-      await pending;
-      expectServiceUnavailable(outcome!.reply, 'vote');
+      await voteCommittedButAnsweredInDoubt(doomed.url, [x, y]);
       // Recorded in Redis before the answer; then the node dies before it could settle the group.
       expect(Object.keys(await redis.hgetall(RedisKeys.voteGroupsInDoubt))).toHaveLength(1);
       await doomed.stop('SIGKILL');
