@@ -14,34 +14,31 @@ import type { Redis } from 'ioredis';
  * again after the loop has read what arrived meanwhile (setImmediate runs after the I/O poll).
  */
 export function watchForSilence(redis: Redis, silentMs: number, onClose: (silentForMs: number) => void): () => void {
-  let lastData = performance.now();
+  /** Since when commands have been waiting with nothing received; undefined while data flows. */
   let waitingSince: number | undefined;
   const heard = (): void => {
-    lastData = performance.now();
     waitingSince = undefined;
   };
-  const attach = (): void => {
+  // Each reconnect makes a new socket: listen on that one too.
+  redis.on('connect', () => {
     heard();
     redis.stream?.on('data', heard);
-  };
-  // Each reconnect makes a new socket: listen on that one too.
-  redis.on('connect', attach);
-  if (redis.stream) attach();
+  });
+  redis.stream?.on('data', heard);
 
-  const silent = (now: number): boolean =>
-    redis.status === 'ready' && waitingSince !== undefined && now - waitingSince >= silentMs && now - lastData >= silentMs;
+  const silentFor = (): number =>
+    redis.status === 'ready' && redis.commandQueue.length > 0 && waitingSince !== undefined ? performance.now() - waitingSince : 0;
   const check = (): void => {
     if (redis.status !== 'ready' || redis.commandQueue.length === 0) {
       waitingSince = undefined;
       return;
     }
-    const now = performance.now();
-    waitingSince ??= now;
-    if (!silent(now)) return;
+    waitingSince ??= performance.now();
+    if (silentFor() < silentMs) return;
     setImmediate(() => {
-      const later = performance.now();
-      if (!silent(later) || redis.commandQueue.length === 0) return;
-      onClose(Math.round(later - lastData));
+      const ms = silentFor();
+      if (ms < silentMs) return;
+      onClose(Math.round(ms));
       waitingSince = undefined;
       redis.disconnect(true);
     });
