@@ -10,7 +10,7 @@ import {
   redisOf,
   startNode,
 } from './utils/app-cluster';
-import { Reply, request } from './utils/http';
+import { metricsOf, Reply, request } from './utils/http';
 import {
   eventually,
   expectConsistentSince,
@@ -687,6 +687,50 @@ describe('outages of Redis and of MySQL', () => {
     const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [orderId]);
     expect(voided).toHaveLength(1);
     await expectFreedThenOrdersAgain(client.on(node.url), cartId, before);
+  });
+
+  it('forgets an order it answered 503 in doubt once another node took it back while it was paused past its lease', async () => {
+    const paused = await startProxiedNode();
+    const witness = await startNode(env); // straight to MySQL: it must reconcile while the proxy is cut
+    started.push(witness);
+    const client = await loginClient(paused.url, takeUsers(1)[0]);
+    const cartId = await client.cartWith([
+      [2, 1],
+      [4, 1],
+    ]);
+    const before = await readOrderingState(redis, mysql);
+    const ownOrders = (): Promise<string[]> => committedOrdersOf(client.userId);
+    const inDoubtOn = async (n: AppNode): Promise<number> => Number((await metricsOf(n.url))['orders.inDoubt']);
+    mysqlProxy.pauseRepliesAfter('INSERT INTO `order`');
+    let orderId: string;
+    try {
+      expectError(await client.order(cartId, { timeoutMs: 30_000 }), 'SERVICE_UNAVAILABLE');
+      [orderId] = await ownOrders();
+      expect(await redis.sismember(RedisKeys.ordersRefusedInDoubt, orderId)).toBe(1);
+      expect(await inDoubtOn(paused)).toBe(1);
+      // Paused before its own reconciler could reach MySQL; what it had sent dies with the cut.
+      paused.process.kill('SIGSTOP');
+      await mysqlProxy.cut();
+    } finally {
+      mysqlProxy.resume();
+    }
+    try {
+      // Its lease expires and the witness takes the order back: deleted, voided, stock released,
+      // and its refused-in-doubt flag cleared in the same step as the release.
+      await eventually(ownOrders, (ids) => ids.length === 0, 15_000, 200);
+      expect(await redis.sismember(RedisKeys.ordersRefusedInDoubt, orderId)).toBe(0);
+      paused.process.kill('SIGCONT');
+      // Back, it finds the order no longer pending and stops holding it as its own, MySQL or not.
+      expect(await eventually(() => inDoubtOn(paused), (n) => n === 0, 10_000, 200)).toBe(0);
+    } finally {
+      paused.process.kill('SIGCONT');
+      await mysqlProxy.restore();
+    }
+    const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [orderId]);
+    expect(voided).toHaveLength(1);
+    await expectFreedThenOrdersAgain(client.on(witness.url), cartId, before);
+    // Not left running into the next tests, which count on the suite's own node alone.
+    await Promise.all([paused.stop('SIGTERM', 5000), witness.stop('SIGTERM', 5000)]);
   });
 
   it('completes an order whose Redis step ran but whose reply was lost: it looks the step up and commits', async () => {

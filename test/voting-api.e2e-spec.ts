@@ -10,7 +10,7 @@ import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { RedisKeys } from '../src/infra/redis/redis-keys';
 import { AppNode, TestEnv, createTestEnv, generateDataset, mysqlOf, redisOf, startNode } from './utils/app-cluster';
-import { request } from './utils/http';
+import { metricsOf, request } from './utils/http';
 import {
   QUERY,
   VOTE,
@@ -18,7 +18,6 @@ import {
   cas,
   committedCounts,
   gql,
-  metricsOf,
   nextTicket,
   queryCount,
   rotationLog,

@@ -5,13 +5,13 @@ import {
   Rotation,
   cas,
   eventually,
-  metricsOf,
   nextTicket,
   redisNow,
   rotationLog,
   sleep,
   vote,
 } from './utils/voting';
+import { metricsOf } from './utils/http';
 
 /**
  * Leader election and ticket rotation with three real nodes: one new ticket per interval, the

@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { RedisKeys } from '../src/infra/redis/redis-keys';
 import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
-import { Reply, request } from './utils/http';
+import { metricsOf, Reply, request } from './utils/http';
 import {
   GraphqlBody,
   QUERY,
@@ -10,7 +10,6 @@ import {
   committedCounts,
   eventually,
   gql,
-  metricsOf,
   nextTicket,
   queryCount,
   sleep,

@@ -8,13 +8,13 @@ import {
   cas,
   committedCounts,
   eventually,
-  metricsOf,
   nextTicket,
   queryCount,
   redisNow,
   sleep,
   vote,
 } from './utils/voting';
+import { metricsOf } from './utils/http';
 
 /**
  * Votes and queries racing across two real nodes: the counts equal the acknowledged votes

@@ -68,3 +68,12 @@ export function request<T = any>(method: string, url: string, options: RequestOp
     req.end(payload);
   });
 }
+
+export type Metrics = Record<string, number | string | boolean | null>;
+
+/** A node's `GET /metrics`: its per-process counters and gauges. */
+export async function metricsOf(url: string): Promise<Metrics> {
+  const reply = await request<Metrics>('GET', `${url}/metrics`);
+  if (reply.status !== 200) throw new Error(`metrics: ${reply.status} ${reply.text}`);
+  return reply.body;
+}

@@ -67,14 +67,6 @@ export async function queryCount(
   return count;
 }
 
-export type Metrics = Record<string, number | string | boolean | null>;
-
-export async function metricsOf(url: string): Promise<Metrics> {
-  const reply = await request<Metrics>('GET', `${url}/metrics`);
-  if (reply.status !== 200) throw new Error(`metrics: ${reply.status} ${reply.text}`);
-  return reply.body;
-}
-
 /** user id -> votes, as committed. */
 export async function committedCounts(mysql: Connection): Promise<Map<number, number>> {
   const [rows] = await mysql.query('SELECT user_id, votes FROM vote_count');

@@ -78,7 +78,15 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   private async settleOwnOrphans(): Promise<void> {
     const own = this.leases.id;
-    const orphans = (await this.stock.pendingOf(own)).filter((orderId) => !this.orders.isPlacing(orderId));
+    // Taken before reading the pending orders: an order in doubt stays pending until it is
+    // released, so one of these that is no longer pending was settled elsewhere (another node
+    // reconciled this one while it was paused past its lease) and is forgotten here too. One
+    // put in doubt after this line may not be in `pending` yet, hence not the live set.
+    const inDoubt = this.orders.inDoubtNow();
+    const pending = await this.stock.pendingOf(own);
+    const stillPending = new Set(pending);
+    for (const orderId of inDoubt) if (!stillPending.has(orderId)) this.orders.settledInDoubt(orderId);
+    const orphans = pending.filter((orderId) => !this.orders.isPlacing(orderId));
     const ripe = orphans.filter((orderId) => this.suspects.has(orderId));
     this.suspects = new Set(orphans);
     const refused = await this.stock.refusedInDoubt(ripe);
@@ -97,8 +105,8 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   private async takeBack(orderId: string, nodeId = this.leases.id): Promise<void> {
     if (await this.repository.takeBack(orderId))
       this.logger.warn(`Order ${orderId} had committed though answered SERVICE_UNAVAILABLE: taken back`);
+    // Clears its refused-in-doubt record in the same step.
     await this.stock.release(orderId, false, nodeId);
-    await this.stock.forgetRefusedInDoubt(orderId);
     this.orders.settledInDoubt(orderId);
   }
 

@@ -3,6 +3,7 @@ import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
 import { isDuplicateKey, mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
+import { Metrics } from '../../infra/metrics/metrics.service';
 import { CartService } from '../cart/cart.service';
 import { parseCart } from '../stock/cart-items';
 import { FoodCatalog } from '../stock/food-catalog.service';
@@ -27,7 +28,10 @@ export class OrderService {
     private readonly foods: FoodCatalog,
     private readonly committer: OrderCommitter,
     private readonly repository: OrderRepository,
-  ) {}
+    metrics: Metrics,
+  ) {
+    metrics.gauge('orders.inDoubt', () => this.inDoubt.size);
+  }
 
   /**
    * Reserve in Redis (one round trip: stock and the one-order marker together), then commit to
@@ -71,6 +75,11 @@ export class OrderService {
     this.inDoubt.delete(orderId);
   }
 
+  /** The orders in doubt right now (a copy: see OrderReconciler.settleOwnOrphans). */
+  inDoubtNow(): string[] {
+    return [...this.inDoubt];
+  }
+
   async listOwn(userId: number): Promise<OrderRow[]> {
     return this.read(() => this.repository.findByUser(userId));
   }
@@ -101,7 +110,7 @@ export class OrderService {
         // Recorded in Redis too, before the answer: should this node die first, the reconciler
         // that settles its orders must take this one back as well. If Redis cannot take the
         // record, only this node knows (the memory set above), as it did before.
-        await this.stock.markRefusedInDoubt(reservation.orderId).catch((e: Error) => this.logger.error(`Could not record order ${reservation.orderId} as refused in doubt: ${e.message}`));
+        await this.recordRefusedInDoubt(reservation.orderId);
         throw new ServiceUnavailableError(error);
       }
       if (committed) {
@@ -118,6 +127,17 @@ export class OrderService {
     }
     await this.stock.release(reservation.orderId, false).catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
     throw new ServiceUnavailableError(error);
+  }
+
+  private async recordRefusedInDoubt(orderId: string): Promise<void> {
+    try {
+      if (!(await this.stock.markRefusedInDoubt(orderId)))
+        // This node stalled past its lease and another node reconciled the order first, which kept
+        // it if it had committed: then its client's 503 is wrong, and nothing here can mend that.
+        this.logger.error(`Order ${orderId} was settled by another node before it was answered SERVICE_UNAVAILABLE in doubt`);
+    } catch (e) {
+      this.logger.error(`Could not record order ${orderId} as refused in doubt: ${(e as Error).message}`);
+    }
   }
 
   private async read<T>(query: () => Promise<T>): Promise<T> {

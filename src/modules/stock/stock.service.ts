@@ -86,10 +86,11 @@ export class StockService {
    * Gives back the stock of an order that will not commit, to the pool (wherever it came from: the
    * total is what must be conserved). `keepMarker` when MySQL turned out to hold another order of
    * the user. `nodeId` names the node that took it (another one when reconciling a dead node).
-   * Safe to call twice: returns false if the order was no longer pending.
+   * Safe to call twice: returns false if the order was no longer pending. Clears the order's
+   * refused-in-doubt flag in the same step (see markRefusedInDoubt).
    */
   async release(orderId: string, keepMarker: boolean, nodeId = this.leases.id): Promise<boolean> {
-    const keys = [RedisKeys.stockPool, RedisKeys.orderMarkers, RedisKeys.pendingOrders(nodeId)];
+    const keys = [RedisKeys.stockPool, RedisKeys.orderMarkers, RedisKeys.pendingOrders(nodeId), RedisKeys.ordersRefusedInDoubt];
     return (await runScript<number>(this.redis, 'order-release', keys, [orderId, keepMarker ? '1' : '0'])) === 1;
   }
 
@@ -101,10 +102,11 @@ export class StockService {
   /**
    * Records, before its client is answered SERVICE_UNAVAILABLE, that an order's commit is in doubt,
    * so that the order is taken back (not kept) by whoever settles it, this node or another one
-   * after this node died.
+   * after this node died. Only while the order is pending (atomically checked), so no flag outlives
+   * its order; returns false if another node settled it already (this one had stalled).
    */
-  async markRefusedInDoubt(orderId: string): Promise<void> {
-    await this.redis.sadd(RedisKeys.ordersRefusedInDoubt, orderId);
+  async markRefusedInDoubt(orderId: string): Promise<boolean> {
+    return (await runScript<number>(this.redis, 'order-refuse-in-doubt', [this.pendingKey, RedisKeys.ordersRefusedInDoubt], [orderId])) === 1;
   }
 
   /** Which of `orderIds` were answered SERVICE_UNAVAILABLE in doubt (see markRefusedInDoubt). */
@@ -112,11 +114,6 @@ export class StockService {
     if (orderIds.length === 0) return new Set();
     const flags = await this.redis.smismember(RedisKeys.ordersRefusedInDoubt, ...orderIds);
     return new Set(orderIds.filter((_, i) => flags[i] === 1));
-  }
-
-  /** Once such an order is taken back and released. */
-  async forgetRefusedInDoubt(orderId: string): Promise<void> {
-    await this.redis.srem(RedisKeys.ordersRefusedInDoubt, orderId);
   }
 
   /** Ids of the orders a node took in Redis without (yet) seeing them committed. */
