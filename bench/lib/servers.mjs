@@ -66,3 +66,15 @@ export function startLockVote(ctx) {
     readyPath: '/health/live',
   });
 }
+
+/**
+ * The GraphQL floor's baselines, for the floor group: `bare` is mercurius on a bare Fastify (the
+ * library's own cost), `nest` the smallest Nest application with the app's GraphQL stack.
+ */
+export function startGraphqlFloor(ctx, kind) {
+  return startServer(ctx, {
+    name: `graphql-floor-${kind}`,
+    args: [`bench/baselines/${kind === 'bare' ? 'graphql-floor-server.mjs' : 'nest-graphql-floor-server.mjs'}`],
+    readyPath: '/',
+  });
+}
