@@ -12,3 +12,16 @@ export function forkWorkers(workers) {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
+
+/**
+ * Runs a baseline in that layout: the primary forks WORKERS workers (or serves itself when there
+ * is one), and each server process listens on APP_PORT (`defaultPort` without it) on loopback and
+ * closes on SIGTERM. `build` returns the server, not yet listening (Fastify or Nest).
+ */
+export async function serveOnWorkers(defaultPort, build) {
+  const workers = Number(process.env.WORKERS ?? 1);
+  if (cluster.isPrimary && workers > 1) return forkWorkers(workers);
+  const app = await build();
+  await app.listen({ port: Number(process.env.APP_PORT ?? defaultPort), host: '127.0.0.1' });
+  process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+}

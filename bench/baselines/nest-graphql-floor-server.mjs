@@ -4,16 +4,12 @@
 // the app, it shows what Nest's layers cost and what the app's own set-up adds on top of them.
 // Plain JavaScript, so the decorators are applied as functions. Env: APP_PORT, WORKERS.
 import 'reflect-metadata';
-import cluster from 'node:cluster';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver } from '@nestjs/mercurius';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { forkWorkers } from './cluster.mjs';
-
-const port = Number(process.env.APP_PORT ?? 8092);
-const workers = Number(process.env.WORKERS ?? 1);
+import { serveOnWorkers } from './cluster.mjs';
 
 class OkResolver {
   ok() {
@@ -31,11 +27,8 @@ Module({
   providers: [OkResolver],
 })(FloorModule);
 
-if (cluster.isPrimary && workers > 1) {
-  forkWorkers(workers);
-} else {
+await serveOnWorkers(8092, async () => {
   const app = await NestFactory.create(FloorModule, new FastifyAdapter({ logger: false }), { logger: ['error'] });
   app.getHttpAdapter().getInstance().get('/', async () => ({ ok: true })); // the bench's readiness probe
-  await app.listen({ port, host: '127.0.0.1' });
-  process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
-}
+  return app;
+});
