@@ -318,6 +318,8 @@ function launchRedis(svc, bins) {
     daemonize: 'no',
     pidfile: svc.pidFile,
     logfile: svc.logFile,
+    // More logical databases than the default 16: each e2e suite isolates its keys in one.
+    databases: 64,
     appendonly: 'yes',
     appendfsync: 'everysec',
     save: '',

@@ -1,3 +1,5 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,10 +13,15 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 
 /** Builds the whole application (not yet listening), as `main.ts` and the e2e suites use it. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(), {
-    bodyParser: false,
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createFastifyAdapter(config),
+    {
+      bodyParser: false,
+      logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    },
+  );
+  await registerSecurityHeaders(app, config);
   const routes = configureHttp(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new HttpErrorFilter((url) => routes.allowedMethods(url)));
   setupSwagger(app);
@@ -24,13 +31,36 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   return app;
 }
 
+/**
+ * Helmet's headers on every response (CSP `default-src 'self'`: GraphiQL and Swagger UI load only
+ * the app's own files, inline styles allowed as Swagger UI needs), and CORS only for the origins
+ * CORS_ORIGINS names: none by default, so browsers keep other sites' pages from calling the API.
+ */
+async function registerSecurityHeaders(
+  app: NestFastifyApplication,
+  config: AppConfig,
+): Promise<void> {
+  // No upgrade-insecure-requests: the app speaks plain HTTP behind whatever terminates TLS.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (origins.length > 0)
+    await app.register(cors, { origin: origins.includes('*') ? '*' : origins });
+}
+
 /** REST docs at /docs; Swagger UI's assets are served by the app itself (works offline). */
 function setupSwagger(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Flash-sale ordering API')
-      .setDescription('The 2015 Eleme hackathon contract. Send the token from /login as `?access_token=` or the `Access-Token` header.')
+      .setDescription(
+        'The 2015 Eleme hackathon contract. Send the token from /login as `?access_token=` or the `Access-Token` header.',
+      )
       .addApiKey({ type: 'apiKey', in: 'header', name: 'Access-Token' }, 'access_token')
       .build(),
   );

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 
 export interface Reply<T = unknown> {
   status: number;
@@ -25,14 +26,71 @@ export interface RequestOptions {
   contentType?: string | null;
 }
 
+/**
+ * Bodies larger than the server reads (64 KiB) are answered (413) and the socket closed while the
+ * client may still be writing: node's client then fails with EPIPE, the answer unread. Such
+ * requests go over a raw socket that keeps whatever came back.
+ */
+const EARLY_ANSWER_BYTES = 64 * 1024;
+
+function rawExchange<T>(
+  method: string,
+  target: URL,
+  headers: Record<string, string>,
+  payload: string,
+  timeoutMs: number,
+): Promise<Reply<T>> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(target.port), target.hostname);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`${method} ${target.href} timed out`)),
+      timeoutMs,
+    );
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined); // EPIPE or a reset once the server has answered: read what came
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const end = raw.indexOf('\r\n\r\n');
+      if (end < 0) return reject(new Error(`${method} ${target.href}: no answer`));
+      const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
+      const replyHeaders: http.IncomingHttpHeaders = {};
+      for (const line of lines)
+        replyHeaders[line.slice(0, line.indexOf(':')).toLowerCase()] = line
+          .slice(line.indexOf(':') + 1)
+          .trim();
+      const text = raw.slice(end + 4);
+      const json = /json/.test(String(replyHeaders['content-type'] ?? ''));
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers: replyHeaders,
+        body: (json ? JSON.parse(text) : text) as T,
+        text,
+      });
+    });
+    const head = Object.entries({ host: target.host, ...headers }).map(
+      ([name, value]) => `${name}: ${value}\r\n`,
+    );
+    socket.write(`${method} ${target.pathname}${target.search} HTTP/1.1\r\n${head.join('')}\r\n`);
+    socket.end(payload);
+  });
+}
+
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** A plain HTTP request to a running node; never throws on an HTTP status. */
-export function request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<Reply<T>> {
+export function request<T = any>(
+  method: string,
+  url: string,
+  options: RequestOptions = {},
+): Promise<Reply<T>> {
   const target = new URL(url);
-  if (options.token !== undefined && options.tokenIn !== 'header') target.searchParams.set('access_token', options.token);
+  if (options.token !== undefined && options.tokenIn !== 'header')
+    target.searchParams.set('access_token', options.token);
   const headers: Record<string, string> = { ...options.headers };
-  if (options.token !== undefined && options.tokenIn === 'header') headers['access-token'] = options.token;
+  if (options.token !== undefined && options.tokenIn === 'header')
+    headers['access-token'] = options.token;
   let payload: string | undefined;
   if (options.body !== undefined) {
     payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -41,10 +99,24 @@ export function request<T = any>(method: string, url: string, options: RequestOp
     headers['content-length'] = String(Buffer.byteLength(payload));
   }
   if (options.newConnection) headers.connection = 'close';
+  if (payload !== undefined && Buffer.byteLength(payload) > EARLY_ANSWER_BYTES) {
+    return rawExchange<T>(
+      method,
+      target,
+      { ...headers, connection: 'close' },
+      payload,
+      options.timeoutMs ?? 15_000,
+    );
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
       target,
-      { method, headers, agent: options.newConnection ? false : keepAlive, timeout: options.timeoutMs ?? 15_000 },
+      {
+        method,
+        headers,
+        agent: options.newConnection ? false : keepAlive,
+        timeout: options.timeoutMs ?? 15_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -3,13 +3,24 @@ import { ConfigError, validateConfig } from './app-config';
 describe('validateConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = validateConfig({});
-    expect(config).toMatchObject({ APP_HOST: '0.0.0.0', APP_PORT: 8080, DB_NAME: 'eleme', REDIS_PORT: 6379, NODE_ENV: 'development' });
+    expect(config).toMatchObject({
+      APP_HOST: '0.0.0.0',
+      APP_PORT: 8080,
+      DB_NAME: 'eleme',
+      REDIS_PORT: 6379,
+      NODE_ENV: 'development',
+    });
     expect(config).toMatchObject({ REDIS_COMMAND_TIMEOUT_MS: 5000, DB_QUERY_TIMEOUT_MS: 5000 });
     expect(config.WORKERS).toBeGreaterThanOrEqual(1);
   });
 
   it('converts numbers and ignores variables it does not know', () => {
-    const config = validateConfig({ APP_PORT: '9090', WORKERS: '3', PATH: '/usr/bin', DB_PASS: 'x' });
+    const config = validateConfig({
+      APP_PORT: '9090',
+      WORKERS: '3',
+      PATH: '/usr/bin',
+      DB_PASS: 'x',
+    });
     expect(config.APP_PORT).toBe(9090);
     expect(config.WORKERS).toBe(3);
     expect(config.DB_PASS).toBe('x');
@@ -26,7 +37,7 @@ describe('validateConfig', () => {
     [{ WORKERS: '0' }, /WORKERS/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
     [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET/],
-    [{ REDIS_DB: '16' }, /REDIS_DB/],
+    [{ REDIS_DB: '64' }, /REDIS_DB/],
     [{ REDIS_COMMAND_TIMEOUT_MS: '50' }, /REDIS_COMMAND_TIMEOUT_MS/],
     [{ DB_QUERY_TIMEOUT_MS: '0' }, /DB_QUERY_TIMEOUT_MS/],
     [{ DB_QUERY_TIMEOUT_MS: 'soon' }, /DB_QUERY_TIMEOUT_MS/],
@@ -37,7 +48,9 @@ describe('validateConfig', () => {
 
   it('requires a real TOKEN_SECRET in production, and uses it', () => {
     expect(() => validateConfig({ NODE_ENV: 'production' })).toThrow(/TOKEN_SECRET must be set/);
-    expect(validateConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32) }).tokenSecret).toBe('x'.repeat(32));
+    expect(
+      validateConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32) }).tokenSecret,
+    ).toBe('x'.repeat(32));
   });
 
   it('reports every problem at once', () => {

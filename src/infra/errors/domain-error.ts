@@ -8,6 +8,9 @@ import { ERROR_CATALOG, ErrorCode } from './error-codes';
 export class DomainError extends Error {
   private static readonly shared = new Map<ErrorCode, DomainError>();
 
+  /** For a refusal that passes with time (429): how long until a retry may succeed (`Retry-After`). */
+  readonly retryAfterMs?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string = ERROR_CATALOG[code].message,

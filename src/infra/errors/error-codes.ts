@@ -17,7 +17,15 @@ export enum ErrorCode {
   TICKET_EXHAUSTED = 'TICKET_EXHAUSTED',
   USER_NOT_FOUND = 'USER_NOT_FOUND',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  // Abuse limits
+  TOO_MANY_ATTEMPTS = 'TOO_MANY_ATTEMPTS',
   // Transport and infrastructure
+  BAD_REQUEST = 'BAD_REQUEST',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
   NOT_FOUND = 'NOT_FOUND',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
@@ -49,9 +57,28 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorSpec>> = {
   TICKET_EXHAUSTED: { status: 429, message: 'ticket 使用次数已达上限' },
   USER_NOT_FOUND: { status: 404, message: '用户不存在' },
   BAD_USER_INPUT: { status: 400, message: '输入不合法' },
+  QUERY_TOO_LARGE: {
+    status: 400,
+    message: 'The document exceeds a limit (size, tokens, fields or depth); nothing of it ran',
+  },
+  GRAPHQL_PARSE_FAILED: { status: 400, message: 'The document does not parse as GraphQL' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    message: 'The document does not validate against the schema',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    message: 'Too many failed logins for this username; try again later',
+  },
+  BAD_REQUEST: { status: 400, message: 'Malformed request' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'Request headers too large' },
   NOT_FOUND: { status: 404, message: 'Route not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this path' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body exceeds 64 KiB' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'A backing service (Redis or MySQL) is unavailable; nothing was applied' },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    message: 'A backing service (Redis or MySQL) is unavailable; nothing was applied',
+  },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 };

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { DomainError, ServiceUnavailableError } from './domain-error';
 import { ErrorCode } from './error-codes';
-import { toContractError } from './graphql-error.mapper';
+import { toContractError, unbundle } from './graphql-error.mapper';
 
 function thrownBy(original: Error): GraphQLError {
   return new GraphQLError(original.message, { path: ['vote'], originalError: original });
@@ -35,8 +35,45 @@ describe('GraphQL error mapping', () => {
     });
   });
 
-  it("leaves GraphQL's own errors alone", () => {
-    const validation = new GraphQLError('Cannot query field "nope" on type "Query".');
-    expect(toContractError(validation)).toBe(validation);
+  it("codes GraphQL's own errors: validation, syntax, the token limit", () => {
+    const code = (error: GraphQLError): unknown => toContractError(error).extensions.code;
+    expect(code(new GraphQLError('Cannot query field "nope" on type "Query".'))).toBe(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+    expect(code(new GraphQLError('Syntax Error: Expected Name, found <EOF>.'))).toBe(
+      'GRAPHQL_PARSE_FAILED',
+    );
+    expect(
+      code(
+        new GraphQLError('Syntax Error: Document contains more that 500 tokens. Parsing aborted.'),
+      ),
+    ).toBe('QUERY_TOO_LARGE');
+  });
+
+  it('keeps a code an error already has', () => {
+    const coded = new GraphQLError('too large', { extensions: { code: 'QUERY_TOO_LARGE' } });
+    expect(toContractError(coded)).toBe(coded);
+  });
+
+  it("unpacks mercurius' bundle of validation errors into one coded error each", () => {
+    const bundle = Object.assign(new Error('Graphql validation error'), {
+      code: 'MER_ERR_GQL_VALIDATION',
+      errors: [new GraphQLError('a'), new GraphQLError('b')],
+    });
+    const unpacked = unbundle(new GraphQLError(bundle.message, { originalError: bundle })).map(
+      (e) => toContractError(e).toJSON(),
+    );
+    expect(unpacked).toEqual([
+      { message: 'a', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      { message: 'b', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+    ]);
+  });
+
+  it("codes Fastify's refusal of the request body BAD_REQUEST", () => {
+    const refused = Object.assign(new Error('body must be object'), {
+      code: 'FST_ERR_VALIDATION',
+      statusCode: 400,
+    });
+    expect(toContractError(thrownBy(refused)).extensions).toEqual({ code: 'BAD_REQUEST' });
   });
 });

@@ -33,7 +33,12 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 export function sendHttpError(reply: FastifyReply, exception: unknown, logger: Logger): void {
   const { status, body, unexpected } = toHttpError(exception);
-  if (unexpected) logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  if (unexpected)
+    logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
   if (reply.sent) return;
+  if (exception instanceof DomainError && exception.retryAfterMs !== undefined)
+    void reply.header('retry-after', String(Math.ceil(exception.retryAfterMs / 1000)));
   void reply.code(status).header('content-type', JSON_UTF8).send(JSON.stringify(body));
 }

@@ -1,20 +1,12 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError } from './domain-error';
 import { ERROR_CATALOG, ErrorCode } from './error-codes';
+import { FASTIFY_CODES } from './fastify-codes';
 
 export interface HttpErrorBody {
   code: ErrorCode;
   message: string;
 }
-
-/** Fastify's own error codes (body parsing, limits) that reach us before any controller runs. */
-const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
-  FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.EMPTY_REQUEST,
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.MALFORMED_JSON,
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.MALFORMED_JSON,
-  FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.MALFORMED_JSON,
-};
 
 const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
   400: ErrorCode.MALFORMED_JSON,
@@ -28,16 +20,27 @@ const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
  * Turns anything thrown while serving a REST request into the contract's status and JSON body.
  * `unexpected` is true when the error is a bug (logged by the caller), never for domain errors.
  */
-export function toHttpError(error: unknown): { status: number; body: HttpErrorBody; unexpected: boolean } {
+export function toHttpError(error: unknown): {
+  status: number;
+  body: HttpErrorBody;
+  unexpected: boolean;
+} {
   if (error instanceof DomainError) {
-    return { status: ERROR_CATALOG[error.code].status, body: { code: error.code, message: error.message }, unexpected: false };
+    return {
+      status: ERROR_CATALOG[error.code].status,
+      body: { code: error.code, message: error.message },
+      unexpected: false,
+    };
   }
   const fastifyCode = (error as { code?: unknown } | null)?.code;
   if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
     return fromCode(FASTIFY_CODES[fastifyCode]);
   }
   if (error instanceof SyntaxError) return fromCode(ErrorCode.MALFORMED_JSON);
-  const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    error instanceof HttpException
+      ? error.getStatus()
+      : (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status in STATUS_CODES) return fromCode(STATUS_CODES[status]);
   return { ...fromCode(ErrorCode.INTERNAL_ERROR), unexpected: true };
 }

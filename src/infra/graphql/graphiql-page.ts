@@ -29,11 +29,22 @@ query {
 }
 `;
 
+/** The page's own script, served as an asset: the security headers allow no inline script. */
+export const GRAPHIQL_INIT = 'init.js';
+
+export function graphiqlInitScript(endpoint: string): string {
+  return `const fetcher = GraphiQL.createFetcher({ url: new URL(${JSON.stringify(endpoint)}, location.href).href });
+ReactDOM.createRoot(document.getElementById('graphiql')).render(
+  React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} }),
+);
+`;
+}
+
 /**
  * The GraphiQL page. Unlike mercurius' built-in one (React and GraphiQL from unpkg.com), it loads
  * every file from this app, so it works with no internet access.
  */
-export function graphiqlPage(endpoint: string): string {
+export function graphiqlPage(): string {
   const asset = (name: string): string => `${GRAPHIQL_ASSETS_PREFIX}${name}`;
   return `<!doctype html>
 <html lang="en">
@@ -50,12 +61,7 @@ export function graphiqlPage(endpoint: string): string {
   <script src="${asset('react.production.min.js')}"></script>
   <script src="${asset('react-dom.production.min.js')}"></script>
   <script src="${asset('graphiql.min.js')}"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: new URL(${JSON.stringify(endpoint)}, location.href).href });
-    ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} }),
-    );
-  </script>
+  <script src="${asset(GRAPHIQL_INIT)}"></script>
 </body>
 </html>
 `;

@@ -4,7 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-codes';
 import { sendHttpError } from '../errors/http-error.filter';
-import { GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PREFIX, graphiqlPage } from './graphiql-page';
+import {
+  GRAPHIQL_ASSETS,
+  GRAPHIQL_ASSETS_PREFIX,
+  GRAPHIQL_INIT,
+  graphiqlInitScript,
+  graphiqlPage,
+} from './graphiql-page';
 
 const HTML_UTF8 = 'text/html; charset=utf-8';
 const logger = new Logger('Graphiql');
@@ -25,9 +31,14 @@ function isBrowserVisit(request: FastifyRequest, endpoint: string): boolean {
  * another instance) and serves only the files listed in GRAPHIQL_ASSETS.
  */
 export async function registerGraphiql(fastify: FastifyInstance, endpoint: string): Promise<void> {
-  const page = graphiqlPage(endpoint);
+  const page = graphiqlPage();
+  const init = graphiqlInitScript(endpoint);
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'GET' && request.url.startsWith(endpoint) && isBrowserVisit(request, endpoint)) {
+    if (
+      request.method === 'GET' &&
+      request.url.startsWith(endpoint) &&
+      isBrowserVisit(request, endpoint)
+    ) {
       void reply.header('content-type', HTML_UTF8).send(page);
       return;
     }
@@ -40,6 +51,8 @@ export async function registerGraphiql(fastify: FastifyInstance, endpoint: strin
     });
     scope.get('/graphiql', (_request, reply) => reply.header('content-type', HTML_UTF8).send(page));
     scope.get<{ Params: { name: string } }>(`${GRAPHIQL_ASSETS_PREFIX}:name`, (request, reply) => {
+      if (request.params.name === GRAPHIQL_INIT)
+        return reply.header('content-type', 'text/javascript; charset=utf-8').send(init);
       const asset = Object.hasOwn(GRAPHIQL_ASSETS, request.params.name)
         ? GRAPHIQL_ASSETS[request.params.name]
         : undefined;

@@ -2,10 +2,12 @@ import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay, { HTTPMethod, HTTPVersion } from 'find-my-way';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AppConfig } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
-import { ErrorCode } from '../errors/error-codes';
-import { sendHttpError } from '../errors/http-error.filter';
+import { ERROR_CATALOG, ErrorCode } from '../errors/error-codes';
+import { JSON_UTF8, sendHttpError } from '../errors/http-error.filter';
 
 /** The contract's body limit: larger bodies get 413 and are read no further. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -30,17 +32,54 @@ class AppFastifyAdapter extends FastifyAdapter {
   }
 }
 
-export function createFastifyAdapter(): FastifyAdapter {
+/**
+ * Fastify's own options. The timeouts bound what an idle or trickling client can hold: headers
+ * within HTTP_HEADERS_TIMEOUT_MS, the whole request within HTTP_REQUEST_TIMEOUT_MS, a socket
+ * silent that long is closed, an idle keep-alive one after HTTP_KEEPALIVE_TIMEOUT_MS. Node checks
+ * the first two once per `connectionsCheckingInterval` (30 s unless set), hence the shorter one.
+ */
+export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new AppFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // On shutdown, idle keep-alive sockets close at once; busy ones finish their request first.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: config.HTTP_KEEPALIVE_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+    },
+    clientErrorHandler: answerClientError,
     logger: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     rewriteUrl: (req: IncomingMessage) => literalPercents(req.url ?? '/'),
   });
+}
+
+/** Node's parser errors for requests that never reached Fastify, by the code they are answered with. */
+const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  HPE_HEADER_OVERFLOW: ErrorCode.HEADERS_TOO_LARGE,
+  ERR_HTTP_REQUEST_TIMEOUT: ErrorCode.REQUEST_TIMEOUT,
+};
+
+/**
+ * A request Node's HTTP parser refuses (a control byte in a header, broken framing, headers too
+ * large or too slow) never reaches a route or an error handler; it is answered here, on the raw
+ * socket, with the contract's JSON body, and the connection is closed since its framing is lost.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code = CLIENT_ERRORS[error.code ?? ''] ?? ErrorCode.BAD_REQUEST;
+  const { status, message } = ERROR_CATALOG[code];
+  const body = JSON.stringify({ code, message });
+  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_UTF8}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  socket.end(head + body, () => socket.destroy());
 }
 
 /**
@@ -72,12 +111,18 @@ export function configureHttp(fastify: FastifyInstance): RouteTable {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
 
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (req: FastifyRequest, body: string | Buffer, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    // An empty body is not an error here: only the endpoints that need a body refuse it.
-    if (text.trim() === '') return done(null, undefined);
-    parseJson(req, text, (err, parsed) => (err ? done(DomainError.of(ErrorCode.MALFORMED_JSON), undefined) : done(null, parsed)));
-  });
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    (req: FastifyRequest, body: string | Buffer, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      // An empty body is not an error here: only the endpoints that need a body refuse it.
+      if (text.trim() === '') return done(null, undefined);
+      parseJson(req, text, (err, parsed) =>
+        err ? done(DomainError.of(ErrorCode.MALFORMED_JSON), undefined) : done(null, parsed),
+      );
+    },
+  );
 
   // Once the server is closing, every response says `Connection: close`: a keep-alive connection
   // whose request was in flight at SIGTERM would otherwise stay open after its answer and hold the
@@ -95,11 +140,15 @@ export function configureHttp(fastify: FastifyInstance): RouteTable {
   const logger = new Logger('HttpError');
   fastify.setErrorHandler((error, _request, reply) => sendHttpError(reply, error, logger));
 
-  const knownPaths = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH });
+  const knownPaths = FindMyWay<HTTPVersion.V1>({
+    ignoreTrailingSlash: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+  });
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods.map((m) => m.toUpperCase() as HTTPMethod)) {
-      if (!knownPaths.hasRoute(method, route.url)) knownPaths.on(method, route.url, () => undefined);
+      if (!knownPaths.hasRoute(method, route.url))
+        knownPaths.on(method, route.url, () => undefined);
     }
   });
 

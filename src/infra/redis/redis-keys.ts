@@ -66,6 +66,11 @@ export const RedisKeys = {
    * leader once that node died) takes its votes back if it had committed.
    */
   voteGroupsInDoubt: 'vote:{v}:groups-in-doubt',
+  /**
+   * Sorted set of one username's failed logins (member -> Redis time, ms) in the throttle's window.
+   * Keyed by a digest of the name: names are any string a client sends, braces included.
+   */
+  loginFailures: (nameDigest: string): string => `auth:login-failures:${nameDigest}`,
   /** Prefixes `npm run data -- generate` clears. */
-  resettablePrefixes: ['ord:', 'vote:'] as const,
+  resettablePrefixes: ['ord:', 'vote:', 'auth:'] as const,
 } as const;

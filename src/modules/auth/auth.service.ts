@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
+import { LoginThrottle } from './login-throttle.service';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { TokenService } from './token.service';
 import { UserDirectory } from './user-directory.service';
@@ -19,12 +20,17 @@ export class AuthService {
   constructor(
     private readonly users: UserDirectory,
     private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async login(username: string, password: string): Promise<LoginResult> {
+    await this.throttle.check(username);
     const user = this.users.findByName(username);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
-    if (!user || !ok) throw DomainError.of(ErrorCode.USER_AUTH_FAIL);
+    if (!user || !ok) {
+      await this.throttle.recordFailure(username);
+      throw DomainError.of(ErrorCode.USER_AUTH_FAIL);
+    }
     return { user_id: user.id, username: user.name, access_token: this.tokens.issue(user.id) };
   }
 }
