@@ -27,9 +27,11 @@ export interface RequestOptions {
 }
 
 /**
- * Bodies larger than the server reads (64 KiB) are answered (413) and the socket closed while the
- * client may still be writing: node's client then fails with EPIPE, the answer unread. Such
- * requests go over a raw socket that keeps whatever came back.
+ * Bodies larger than the server reads (64 KiB) are answered (413) from the headers alone and the
+ * socket closed while the client may still be writing: the unread bytes make the server's kernel
+ * reset the connection, and node's client fails with EPIPE, the answer lost. Such requests go over
+ * a raw socket that sends the headers, waits a moment for that early answer (as a client sending
+ * `Expect: 100-continue` would), and sends the body only if none came.
  */
 const EARLY_ANSWER_BYTES = 64 * 1024;
 
@@ -42,38 +44,54 @@ function rawExchange<T>(
 ): Promise<Reply<T>> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(target.port), target.hostname);
-    const chunks: Buffer[] = [];
+    let raw = Buffer.alloc(0);
     const timer = setTimeout(
       () => socket.destroy(new Error(`${method} ${target.href} timed out`)),
       timeoutMs,
     );
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', () => undefined); // EPIPE or a reset once the server has answered: read what came
-    socket.on('close', () => {
+    const finish = (outcome: Reply<T> | Error): void => {
       clearTimeout(timer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    // Done once the head and Content-Length bytes of body are in: the server may keep the
+    // connection open (reading and dropping the rest of the body) or reset it after answering.
+    const parse = (): Reply<T> | undefined => {
       const end = raw.indexOf('\r\n\r\n');
-      if (end < 0) return reject(new Error(`${method} ${target.href}: no answer`));
-      const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
+      if (end < 0) return undefined;
+      const [statusLine, ...lines] = raw.subarray(0, end).toString('latin1').split('\r\n');
       const replyHeaders: http.IncomingHttpHeaders = {};
-      for (const line of lines)
+      for (const line of lines) {
         replyHeaders[line.slice(0, line.indexOf(':')).toLowerCase()] = line
           .slice(line.indexOf(':') + 1)
           .trim();
-      const text = raw.slice(end + 4);
+      }
+      const length = Number(replyHeaders['content-length'] ?? 0);
+      if (raw.length < end + 4 + length) return undefined;
+      const text = raw.subarray(end + 4, end + 4 + length).toString('utf8');
       const json = /json/.test(String(replyHeaders['content-type'] ?? ''));
-      resolve({
+      return {
         status: Number(statusLine.split(' ')[1]),
         headers: replyHeaders,
         body: (json ? JSON.parse(text) : text) as T,
         text,
-      });
+      };
+    };
+    socket.on('data', (chunk: Buffer) => {
+      raw = Buffer.concat([raw, chunk]);
+      const reply = parse();
+      if (reply) finish(reply);
     });
+    socket.on('error', () => undefined); // EPIPE or a reset once the server has answered: read what came
+    socket.on('close', () => finish(parse() ?? new Error(`${method} ${target.href}: no answer`)));
     const head = Object.entries({ host: target.host, ...headers }).map(
       ([name, value]) => `${name}: ${value}\r\n`,
     );
     socket.write(`${method} ${target.pathname}${target.search} HTTP/1.1\r\n${head.join('')}\r\n`);
-    socket.end(payload);
+    setTimeout(() => {
+      if (raw.length === 0 && !socket.destroyed) socket.end(payload);
+    }, 300);
   });
 }
 

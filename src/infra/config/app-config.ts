@@ -14,6 +14,12 @@ import {
 } from 'class-validator';
 import { availableParallelism } from 'node:os';
 
+/** A whole-number setting within [min, max], read from its string form. */
+function IntSetting(min: number, max: number): PropertyDecorator {
+  const decorators = [Type(() => Number), IsInt(), Min(min), Max(max)];
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
+
 /** How a boolean setting may be written; anything else fails validation. */
 const FLAGS: Readonly<Record<string, boolean>> = {
   true: true,
@@ -34,10 +40,7 @@ export class AppConfig {
   @IsNotEmpty()
   APP_HOST = '0.0.0.0';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntSetting(0, 65535)
   APP_PORT = 8080;
 
   /**
@@ -46,41 +49,26 @@ export class AppConfig {
    * retried after 1 s and 3 s, which shows as multi-second tail latency. Go listens with
    * somaxconn; so do we, by default.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IntSetting(1, 65535)
   APP_BACKLOG = 4096;
 
   /** Worker processes per node; each worker is a full cluster member with its own identity. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(256)
+  @IntSetting(1, 256)
   WORKERS = availableParallelism();
 
   /**
-   * Old-space budget (MiB) of each forked worker (`--max-old-space-size`). The live set is small
-   * (about 70 MB with 100k users), but under load V8 lets old space fill with promoted request
-   * garbage up to several times that before a full GC: about 300 MB RSS per worker unbounded,
-   * about 210 MB with this budget, at no measurable cost in throughput. Raise it for datasets of
-   * millions of users. Applies to workers the primary forks; a single-worker node (WORKERS=1)
-   * takes the flag on its own command line (`node --max-old-space-size=… dist/main.js`).
+   * Old-space budget (MiB) of each forked worker (`--max-old-space-size`): under load V8 lets old
+   * space fill with promoted garbage far past the ~70 MB live set (100k users) before a full GC.
+   * A single-worker node (WORKERS=1) takes the flag on its own command line.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(64)
-  @Max(1_048_576)
+  @IntSetting(64, 1_048_576)
   WORKER_HEAP_MB = 160;
 
   @IsString()
   @IsNotEmpty()
   DB_HOST = '127.0.0.1';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IntSetting(1, 65535)
   DB_PORT = 3306;
 
   @IsString()
@@ -94,56 +82,33 @@ export class AppConfig {
   @IsString()
   DB_PASS = 'eleme';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @IntSetting(1, 500)
   DB_POOL_SIZE = 8;
 
   /**
-   * How long one of the app's MySQL queries may take before its caller gets an error and its
-   * connection is closed: a MySQL that hangs (paused, or cut off without a reset) then costs a
-   * request a 503, not a wait without end. A commit that times out is in doubt and settled as one
-   * whose connection died (asked about, voided if it never landed). The bulk reads of a dataset
-   * load (every user) must fit in it too: raise it for datasets of millions of users. The data
-   * and migrate commands set none.
+   * How long one of the app's MySQL queries may take before it fails and its connection is closed
+   * (a hung MySQL costs a 503, not a wait); a commit that times out is in doubt and settled as one
+   * whose connection died. Dataset loads must fit in it. The data and migrate commands set none.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntSetting(100, 600_000)
   DB_QUERY_TIMEOUT_MS = 5000;
 
   @IsString()
   @IsNotEmpty()
   REDIS_HOST = '127.0.0.1';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IntSetting(1, 65535)
   REDIS_PORT = 6379;
 
   /** Logical Redis database; e2e suites use their own so they can run beside a dev server. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(63)
+  @IntSetting(0, 63)
   REDIS_DB = 0;
 
   /**
-   * How long a Redis command may go unanswered before its caller gets an error: a Redis that hangs
-   * (paused, or cut off without a reset) then costs requests a 503, not a wait without end.
-   * Changes to a cart carry the same deadline, so one that reaches Redis later does nothing.
-   * Not much lower: the timer also fires when the node's own event loop was stalled that long
-   * (a generator starving the CPU, a long GC), answering 503 for a reply that had arrived; with
-   * 2 s, 50 of ~6,400 cart changes got a 503 with Redis up in one bench run on this 2-core
-   * machine, most likely so.
+   * How long a Redis command may go unanswered before its caller gets a 503 (a hung Redis). Cart
+   * changes carry the same deadline. Not much lower: a stalled event loop fires the timer too.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
+  @IntSetting(100, 60_000)
   REDIS_COMMAND_TIMEOUT_MS = 5000;
 
   /** HMAC key for access tokens and cart ids. Required in production; see `validate`. */
@@ -153,116 +118,71 @@ export class AppConfig {
   TOKEN_SECRET?: string;
 
   /** How often each node refreshes its `GET /foods` snapshot from Redis. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(50)
-  @Max(10_000)
+  @IntSetting(50, 10_000)
   FOODS_REFRESH_MS = 250;
 
   /** How often each node checks whether `npm run data -- generate` replaced the dataset. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
+  @IntSetting(100, 60_000)
   DATASET_POLL_MS = 1000;
 
   /** Upper bound on rows in one group commit. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @IntSetting(1, 10_000)
   COMMIT_BATCH_MAX = 500;
 
   /** Carts live in Redis this long after their last change. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(60)
-  @Max(30 * 86_400)
+  @IntSetting(60, 30 * 86_400)
   CART_TTL_S = 86_400;
 
   /**
    * Stock lease TTL: a crashed node's unsold stock returns to the pool within about this long.
    * Leases are renewed every third of it, so a node must stall that long to lose its lease.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(300)
-  @Max(60_000)
+  @IntSetting(300, 60_000)
   LEASE_TTL_MS = 3000;
 
   /** The contract's ticket period: the leader writes a new ticket this often. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(3_600_000)
+  @IntSetting(100, 3_600_000)
   TICKET_INTERVAL_MS = 2000;
 
   /** How long a replaced ticket stays accepted; 0 = valid exactly until replaced (the contract). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(3_600_000)
+  @IntSetting(0, 3_600_000)
   TICKET_GRACE_MS = 0;
 
   /**
    * Successful votes one ticket allows, cluster-wide. 10,000 per 2 s interval is far above what
    * a person clicks yet caps a script that grabbed a ticket; every node must use the same value.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000_000)
+  @IntSetting(1, 1_000_000_000)
   TICKET_MAX_USES = 10_000;
 
   /** Most names in one vote: bounds the work (and the Lua script) one request can cause. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntSetting(1, 1000)
   VOTE_MAX_USERNAMES = 100;
 
   /**
    * TTL of the leader lease. A crashed leader is replaced within about this long, so it should
    * not exceed the ticket interval by much; it is renewed every third of it.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(300)
-  @Max(60_000)
+  @IntSetting(300, 60_000)
   LEADER_LEASE_MS = 3000;
 
-  // Abuse limits (see the README's table). GraphQL documents are refused whole over any of them.
-  @Type(() => Number)
-  @IsInt()
-  @Min(64)
-  @Max(1_048_576)
+  // Abuse limits (docs/operations.md, Limits). GraphQL documents are refused whole over any of them.
+  @IntSetting(64, 1_048_576)
   GRAPHQL_MAX_BYTES = 8192;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(10)
-  @Max(100_000)
+  @IntSetting(10, 100_000)
   GRAPHQL_MAX_TOKENS = 500;
 
   /** Fields of the API in one document, aliases included: 20 votes or queries per request. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @IntSetting(1, 10_000)
   GRAPHQL_MAX_FIELDS = 20;
 
   /** Nesting, fragments expanded. The API is flat; GraphiQL's schema fetch needs about 13. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(2)
-  @Max(100)
+  @IntSetting(2, 100)
   GRAPHQL_MAX_DEPTH = 15;
 
   /** Distinct documents each of mercurius' two caches keeps (parsed and compiled; refused). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
+  @IntSetting(1, 100_000)
   GRAPHQL_CACHE_SIZE = 128;
 
   /** Arrays of operations in one POST: off unless enabled; each is then checked on its own. */
@@ -271,36 +191,21 @@ export class AppConfig {
   GRAPHQL_BATCHING = false;
 
   /** Failed logins one username may have in the window before it gets 429 until they age out. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntSetting(1, 1_000_000)
   LOGIN_MAX_FAILURES = 10;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1000)
-  @Max(86_400_000)
+  @IntSetting(1000, 86_400_000)
   LOGIN_FAILURE_WINDOW_MS = 60_000;
 
   /** A client must send its headers within this long, its whole request within the next one. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntSetting(100, 600_000)
   HTTP_HEADERS_TIMEOUT_MS = 10_000;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntSetting(100, 600_000)
   HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
   /** An idle keep-alive connection is closed after this long (above common load balancers' 60 s). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntSetting(100, 600_000)
   HTTP_KEEPALIVE_TIMEOUT_MS = 65_000;
 
   /** Origins allowed by CORS, comma-separated, or `*`; empty: no CORS headers (same origin only). */
@@ -308,10 +213,7 @@ export class AppConfig {
   CORS_ORIGINS = '';
 
   /** On SIGTERM/SIGINT, workers still running after this long are killed. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntSetting(100, 600_000)
   SHUTDOWN_TIMEOUT_MS = 15_000;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
