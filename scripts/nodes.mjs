@@ -24,7 +24,9 @@ const nodes = Array.from({ length: count }, (_, i) => {
     env: { ...env, WORKERS: '1', APP_PORT: String(nodePort) },
     stdio: 'inherit',
   });
-  child.on('exit', (code, signal) => console.log(`[nodes] node on :${nodePort} exited (${signal ?? code})`));
+  child.on('exit', (code, signal) =>
+    console.log(`[nodes] node on :${nodePort} exited (${signal ?? code})`),
+  );
   return { port: nodePort, child };
 });
 
@@ -42,13 +44,19 @@ const balancer = createServer((client) => {
   upstream.on('error', close);
 });
 balancer.listen({ port, host: env.APP_HOST, backlog: 4096 }, () =>
-  console.log(`[nodes] ${count} nodes on :${port + 1}..:${port + count}, balanced on http://${host}:${port}/`),
+  console.log(
+    `[nodes] ${count} nodes on :${port + 1}..:${port + count}, balanced on http://${host}:${port}/`,
+  ),
 );
 
 const stop = (signal) => {
   balancer.close();
   for (const node of nodes) node.child.kill(signal);
-  Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r))))).then(() => process.exit(0));
+  Promise.all(
+    nodes.map(
+      (n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r))),
+    ),
+  ).then(() => process.exit(0));
 };
 process.on('SIGINT', () => stop('SIGTERM'));
 process.on('SIGTERM', () => stop('SIGTERM'));

@@ -30,7 +30,10 @@ export async function ensureDependencies() {
 /** `nest build` when dist/ is missing or older than any source file. */
 export async function ensureBuild() {
   const main = join(projectRoot, 'dist', 'main.js');
-  const sources = Math.max(newestMtime(join(projectRoot, 'src')), statSync(join(projectRoot, 'package-lock.json')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(join(projectRoot, 'src')),
+    statSync(join(projectRoot, 'package-lock.json')).mtimeMs,
+  );
   if (existsSync(main) && statSync(main).mtimeMs >= sources) return;
   log('building (nest build)');
   await run('npm', ['run', '--silent', 'build']);

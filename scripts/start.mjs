@@ -13,6 +13,10 @@ try {
   process.exit(1);
 }
 
-const server = spawn(process.execPath, [join(projectRoot, 'dist', 'main.js')], { cwd: projectRoot, env: loadEnv(), stdio: 'inherit' });
+const server = spawn(process.execPath, [join(projectRoot, 'dist', 'main.js')], {
+  cwd: projectRoot,
+  env: loadEnv(),
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

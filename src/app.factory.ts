@@ -5,9 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { AppConfig } from './infra/config/app-config';
-import { HttpErrorFilter } from './infra/errors/http-error.filter';
-import { configureHttp, createFastifyAdapter } from './infra/http/http-setup';
+import { AppConfig } from './platform/config/app-config';
+import { HttpErrorFilter } from './platform/errors/http-error.filter';
+import { configureHttp, createFastifyAdapter } from './platform/http/http-setup';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 

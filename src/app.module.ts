@@ -1,18 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig } from './infra/config/app-config';
-import { ConfigModule } from './infra/config/config.module';
-import { DatabaseModule } from './infra/database/database.module';
-import { DatasetModule } from './infra/dataset/dataset.module';
-import { GraphqlTransportModule } from './infra/graphql/graphql-transport.module';
-import { HealthModule } from './infra/health/health.module';
-import { MetricsModule } from './infra/metrics/metrics.module';
-import { RedisModule } from './infra/redis/redis.module';
-import { AuthModule } from './modules/auth/auth.module';
-import { CartModule } from './modules/cart/cart.module';
-import { OrderModule } from './modules/order/order.module';
-import { StockModule } from './modules/stock/stock.module';
-import { TicketModule } from './modules/ticket/ticket.module';
-import { VoteModule } from './modules/vote/vote.module';
+import { AppConfig } from './platform/config/app-config';
+import { ConfigModule } from './platform/config/config.module';
+import { DatabaseModule } from './platform/database/database.module';
+import { DatasetModule } from './platform/dataset/dataset.module';
+import { GraphqlTransportModule } from './platform/graphql/graphql-transport.module';
+import { HealthModule } from './platform/health/health.module';
+import { MetricsModule } from './platform/metrics/metrics.module';
+import { RedisModule } from './platform/redis/redis.module';
+import { AuthModule } from './identity/auth.module';
+import { CartModule } from './ordering/cart/cart.module';
+import { OrderModule } from './ordering/order/order.module';
+import { StockModule } from './ordering/stock/stock.module';
+import { TicketModule } from './voting/ticket/ticket.module';
+import { VoteModule } from './voting/vote/vote.module';
 
 @Module({})
 export class AppModule {

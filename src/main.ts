@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
-import { AppConfig, ConfigError } from './infra/config/app-config';
-import { loadConfig } from './infra/config/load-config';
-import { RestartBackoff } from './infra/lifecycle/restart-backoff';
+import { AppConfig, ConfigError } from './platform/config/app-config';
+import { loadConfig } from './platform/config/load-config';
+import { RestartBackoff } from './platform/lifecycle/restart-backoff';
 
 const logger = new Logger('Main');
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
-import { runScript } from '../src/infra/redis/redis-scripts';
+import { OrderingKeys } from '../src/ordering/ordering-keys';
+import { runScript } from '../src/platform/redis/redis-scripts';
 import { scriptRedis } from './utils/script-redis';
 
 /**
- * The cart rules as the app's own Redis script applies them (src/infra/redis/scripts/cart-patch.lua,
+ * The cart rules as the app's own Redis script applies them (src/ordering/scripts/cart-patch.lua,
  * registered and run by the app's `defineScripts`/`runScript`), against a real Redis on the suite's
  * logical database 4 (client: test/utils/script-redis.ts).
  * The script's contract: ARGV = food id, change (may be negative), limit, TTL seconds; returns 1
@@ -21,7 +21,7 @@ let redis: Redis;
 const touched: string[] = [];
 
 function newCartKey(): string {
-  const key = RedisKeys.cart(`cart-rules-${randomBytes(8).toString('hex')}`);
+  const key = OrderingKeys.cart(`cart-rules-${randomBytes(8).toString('hex')}`);
   touched.push(key, changeKeyOf(key));
   return key;
 }
@@ -35,7 +35,12 @@ function patch(
   ttl = TTL_S,
   deadline = Date.now() + 60_000,
 ): Promise<number> {
-  return runScript<number>(redis, 'cart-patch', [key, changeKeyOf(key)], [food, count, limit, ttl, `t${++changes}`, deadline]);
+  return runScript<number>(
+    redis,
+    'cart-patch',
+    [key, changeKeyOf(key)],
+    [food, count, limit, ttl, `t${++changes}`, deadline],
+  );
 }
 
 let changes = 0;
@@ -69,7 +74,7 @@ describe('cart-patch.lua', () => {
     expect(ttl).toBeLessThanOrEqual(60);
   });
 
-  it('changes nothing once past its deadline on Redis\' clock, and records -1 for the caller to read', async () => {
+  it("changes nothing once past its deadline on Redis' clock, and records -1 for the caller to read", async () => {
     const key = newCartKey();
     expect(await patch(key, 1, 1)).toBe(1);
     const [seconds, micros] = await redis.time();

@@ -1,13 +1,17 @@
 import type { Connection } from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2';
-import { validateConfig } from '../src/infra/config/app-config';
-import { isQueryTimeout, isServerError, mayHaveCommitted } from '../src/infra/database/mysql-errors';
-import { createOneTripPool, runOneTrip } from '../src/infra/database/one-trip-transaction';
+import { validateConfig } from '../src/platform/config/app-config';
+import {
+  isQueryTimeout,
+  isServerError,
+  mayHaveCommitted,
+} from '../src/platform/database/mysql-errors';
+import { createOneTripPool, runOneTrip } from '../src/platform/database/one-trip-transaction';
 import { TestEnv, createTestEnv, mysqlOf } from './utils/app-cluster';
 
 /**
- * The one-round-trip transactions of the group commits (src/infra/database/one-trip-transaction.ts)
+ * The one-round-trip transactions of the group commits (src/platform/database/one-trip-transaction.ts)
  * against a real MySQL, on the suite's own database (the schema from the migrations, tiny dataset).
  */
 
@@ -32,12 +36,17 @@ beforeEach(async () => {
   await mysql.query('DELETE FROM vote_count');
 });
 
-const groups = async () => ((await mysql.query('SELECT id FROM vote_group ORDER BY id'))[0] as { id: string }[]).map((r) => r.id);
+const groups = async () =>
+  ((await mysql.query('SELECT id FROM vote_group ORDER BY id'))[0] as { id: string }[]).map(
+    (r) => r.id,
+  );
 const counts = async () =>
-  ((await mysql.query('SELECT user_id, votes FROM vote_count ORDER BY user_id'))[0] as { user_id: number; votes: number }[]).map((r) => [
-    Number(r.user_id),
-    Number(r.votes),
-  ]);
+  (
+    (await mysql.query('SELECT user_id, votes FROM vote_count ORDER BY user_id'))[0] as {
+      user_id: number;
+      votes: number;
+    }[]
+  ).map((r) => [Number(r.user_id), Number(r.votes)]);
 
 const TIMEOUT_MS = 5000;
 
@@ -46,7 +55,10 @@ const addVotes = (group: string, rows: [number, number][]) =>
     pool,
     [
       ['INSERT INTO vote_group (id) VALUES (?)', [group]],
-      [`INSERT INTO vote_count (user_id, votes) VALUES ${rows.map(() => '(?, ?)').join(', ')} ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)`, rows.flat()],
+      [
+        `INSERT INTO vote_count (user_id, votes) VALUES ${rows.map(() => '(?, ?)').join(', ')} ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)`,
+        rows.flat(),
+      ],
     ],
     TIMEOUT_MS,
   );
@@ -78,7 +90,10 @@ it('applies nothing of a transaction whose later statement fails, and leaves no 
   const failing = runOneTrip(
     pool,
     [
-      ['INSERT INTO vote_count (user_id, votes) VALUES (?, ?) ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)', [4, 7]],
+      [
+        'INSERT INTO vote_count (user_id, votes) VALUES (?, ?) ON DUPLICATE KEY UPDATE votes = votes + VALUES(votes)',
+        [4, 7],
+      ],
       ['INSERT INTO vote_group (id) VALUES (?)', ['taken']],
     ],
     TIMEOUT_MS,

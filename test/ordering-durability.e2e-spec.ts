@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { OrderingKeys } from '../src/ordering/ordering-keys';
 import {
   AppNode,
   NodeOptions,
@@ -223,7 +223,7 @@ describe('a crash (SIGKILL) in the middle of a sale', () => {
       );
       const marked = await eventually(
         async () =>
-          (await redis.hmget(RedisKeys.orderMarkers, ...userIds.map(String))).filter(
+          (await redis.hmget(OrderingKeys.orderMarkers, ...userIds.map(String))).filter(
             (m) => m !== null,
           ).length,
         (n) => n === clients.length,
@@ -291,7 +291,7 @@ describe('a graceful stop (SIGTERM)', () => {
         const marked = await eventually(
           async () =>
             (
-              await redis.hmget(RedisKeys.orderMarkers, ...clients.map((c) => String(c.userId)))
+              await redis.hmget(OrderingKeys.orderMarkers, ...clients.map((c) => String(c.userId)))
             ).filter((m) => m !== null).length,
           (n) => n === clients.length,
           5000,
@@ -352,7 +352,7 @@ async function expectFreedThenOrdersAgain(
   before: Awaited<ReturnType<typeof readOrderingState>>,
 ): Promise<void> {
   const freed = await eventually(
-    () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+    () => redis.hget(OrderingKeys.orderMarkers, String(client.userId)),
     (marker) => marker === null,
     10_000,
     200,
@@ -381,7 +381,7 @@ async function orderWithLostAnswer(
   try {
     const pending = client.order(cartId, { timeoutMs: 15_000 });
     await eventually(
-      () => redis.hget(RedisKeys.orderMarkers, String(client.userId)),
+      () => redis.hget(OrderingKeys.orderMarkers, String(client.userId)),
       (marker) => marker !== null,
       5000,
     );
@@ -449,8 +449,8 @@ describe('outages of Redis and of MySQL', () => {
     expect(answers.filter((a) => a.ms >= PROMPT_MS)).toEqual([]);
     expect(await waitReady(node)).toBe(200);
     // Nothing of the refused requests was applied: same cart, same stock, same markers, no rows.
-    expect(await redis.get(RedisKeys.cart(cartId))).toBe('3:1');
-    expect(await redis.exists(RedisKeys.cart(other))).toBe(0);
+    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('3:1');
+    expect(await redis.exists(OrderingKeys.cart(other))).toBe(0);
     const after = await readOrderingState(redis, mysql);
     expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
     expect(after.markers.has(client.userId)).toBe(false);
@@ -510,7 +510,7 @@ describe('outages of Redis and of MySQL', () => {
     expect(answers.filter((a) => a.ms >= PROMPT_MS)).toEqual([]);
     expect(await waitReady(node)).toBe(200);
     const markers = await redis.hmget(
-      RedisKeys.orderMarkers,
+      OrderingKeys.orderMarkers,
       ...clients.map((c) => String(c.userId)),
     );
     expect({ left: Object.fromEntries(await stockLeft(redis)), markers }).toEqual({
@@ -626,7 +626,9 @@ describe('outages of Redis and of MySQL', () => {
     // Once MySQL answers, the node's reconciler takes the order back: deleted and voided, its
     // stock given back, its user free to order again.
     await eventually(ownOrders, (ids) => ids.length === 0, 10_000, 200);
-    const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [committedInTheDark[0]]);
+    const [voided] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [
+      committedInTheDark[0],
+    ]);
     expect(voided).toHaveLength(1);
     await expectFreedThenOrdersAgain(client, cartId, before);
   });
@@ -644,7 +646,7 @@ describe('outages of Redis and of MySQL', () => {
     try {
       outcome = await timed(() => client.order(cartId, { timeoutMs: 30_000 }));
       // In doubt: the stock stays taken and the user marked while MySQL cannot say.
-      expect(await redis.hget(RedisKeys.orderMarkers, String(client.userId))).not.toBeNull();
+      expect(await redis.hget(OrderingKeys.orderMarkers, String(client.userId))).not.toBeNull();
     } finally {
       mysqlProxy.resume();
     }
@@ -700,13 +702,14 @@ describe('outages of Redis and of MySQL', () => {
     ]);
     const before = await readOrderingState(redis, mysql);
     const ownOrders = (): Promise<string[]> => committedOrdersOf(client.userId);
-    const inDoubtOn = async (n: AppNode): Promise<number> => Number((await metricsOf(n.url))['orders.inDoubt']);
+    const inDoubtOn = async (n: AppNode): Promise<number> =>
+      Number((await metricsOf(n.url))['orders.inDoubt']);
     mysqlProxy.pauseRepliesAfter('INSERT INTO `order`');
     let orderId: string;
     try {
       expectError(await client.order(cartId, { timeoutMs: 30_000 }), 'SERVICE_UNAVAILABLE');
       [orderId] = await ownOrders();
-      expect(await redis.sismember(RedisKeys.ordersRefusedInDoubt, orderId)).toBe(1);
+      expect(await redis.sismember(OrderingKeys.ordersRefusedInDoubt, orderId)).toBe(1);
       expect(await inDoubtOn(paused)).toBe(1);
       // Paused before its own reconciler could reach MySQL; what it had sent dies with the cut.
       paused.process.kill('SIGSTOP');
@@ -718,10 +721,17 @@ describe('outages of Redis and of MySQL', () => {
       // Its lease expires and the witness takes the order back: deleted, voided, stock released,
       // and its refused-in-doubt flag cleared in the same step as the release.
       await eventually(ownOrders, (ids) => ids.length === 0, 15_000, 200);
-      expect(await redis.sismember(RedisKeys.ordersRefusedInDoubt, orderId)).toBe(0);
+      expect(await redis.sismember(OrderingKeys.ordersRefusedInDoubt, orderId)).toBe(0);
       paused.process.kill('SIGCONT');
       // Back, it finds the order no longer pending and stops holding it as its own, MySQL or not.
-      expect(await eventually(() => inDoubtOn(paused), (n) => n === 0, 10_000, 200)).toBe(0);
+      expect(
+        await eventually(
+          () => inDoubtOn(paused),
+          (n) => n === 0,
+          10_000,
+          200,
+        ),
+      ).toBe(0);
     } finally {
       paused.process.kill('SIGCONT');
       await mysqlProxy.restore();
@@ -771,7 +781,7 @@ describe('outages of Redis and of MySQL', () => {
     try {
       const pending = client.patch(cartId, 1, 1, { timeoutMs: 15_000 });
       await eventually(
-        () => redis.get(RedisKeys.cart(cartId)),
+        () => redis.get(OrderingKeys.cart(cartId)),
         (cart) => cart !== null,
         5000,
       );
@@ -784,7 +794,7 @@ describe('outages of Redis and of MySQL', () => {
       await redisProxy.restore();
     }
     expectNoContent(applied);
-    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1');
+    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1');
     expect(await waitReady(node)).toBe(200);
 
     // Never ran: the command is held before Redis, then its connection dies.
@@ -802,10 +812,10 @@ describe('outages of Redis and of MySQL', () => {
       await redisProxy.restore();
     }
     expectError(refused, 'SERVICE_UNAVAILABLE');
-    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1');
+    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1');
     expect(await waitReady(node)).toBe(200);
     expectNoContent(await client.patch(cartId, 3, 1));
-    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1,3:1');
+    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1,3:1');
   });
 
   it('answers a PATCH with a 503 while Redis hangs, and the change does nothing when it reaches Redis late', async () => {
@@ -828,14 +838,14 @@ describe('outages of Redis and of MySQL', () => {
     expect(waited).toBeLessThan(10_000);
     // Resumed: the held change reaches Redis past its deadline, records -1 and changes nothing.
     const results = await eventually(
-      () => redis.hvals(RedisKeys.cartChange(cartId)),
+      () => redis.hvals(OrderingKeys.cartChange(cartId)),
       (values) => values.includes('-1'),
       5000,
     );
     expect(results).toContain('-1');
-    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1');
+    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1');
     expect(await waitReady(node)).toBe(200);
     expectNoContent(await client.patch(cartId, 2, 1));
-    expect(await redis.get(RedisKeys.cart(cartId))).toBe('1:1,2:1');
+    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1,2:1');
   });
 });

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { OrderingKeys } from '../src/ordering/ordering-keys';
+import { ClusterKeys } from '../src/cluster/cluster-keys';
 import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
 import { Reply } from './utils/http';
 import {
@@ -129,7 +130,7 @@ it('never lets racing PATCHes over both nodes put more than 3 units in one cart'
   expect(tally(replies)).toEqual({ '204': 3, '403 FOOD_OUT_OF_LIMIT': 17 });
   for (const reply of replies.filter((r) => r.status !== 204))
     expectError(reply, 'FOOD_OUT_OF_LIMIT');
-  const cart = (await redis.get(RedisKeys.cart(cartId))) ?? '';
+  const cart = (await redis.get(OrderingKeys.cart(cartId))) ?? '';
   expect(cart.split(',').reduce((sum, pair) => sum + Number(pair.split(':')[1]), 0)).toBe(3);
   // Removals race too and never go below empty.
   const removals = await Promise.all(
@@ -138,7 +139,7 @@ it('never lets racing PATCHes over both nodes put more than 3 units in one cart'
     ),
   );
   expect(tally(removals)).toEqual({ '204': 10 });
-  expect(await redis.exists(RedisKeys.cart(cartId))).toBe(0);
+  expect(await redis.exists(OrderingKeys.cart(cartId))).toBe(0);
   expectError(await client.order(cartId), 'EMPTY_CART');
 });
 
@@ -159,7 +160,7 @@ it('lets one user order exactly once when 20 orders of theirs race over both nod
     expectError(reply, 'ORDER_OUT_OF_LIMIT');
   const [rows] = await mysql.query('SELECT id FROM `order` WHERE user_id = ?', [client.userId]);
   expect(rows).toEqual([{ id: winner.body.id }]);
-  expect(await redis.hget(RedisKeys.orderMarkers, String(client.userId))).toBe(winner.body.id);
+  expect(await redis.hget(OrderingKeys.orderMarkers, String(client.userId))).toBe(winner.body.id);
   for (const node of nodes())
     expect((await client.on(node.url).orders()).map((o) => o.id)).toEqual([winner.body.id]);
   expect((await stockLeft(redis)).get(ONE_USER_FOOD)).toBe(STOCK - 1);
@@ -191,13 +192,13 @@ it('sells a food out exactly under twice its stock in concurrent demand: 50 sold
     committed.reduce((sum, r) => sum + (JSON.parse(r.items) as { count: number }[])[0].count, 0),
   ).toBe(STOCK);
   // The losers were not marked as having ordered.
-  const markers = await redis.hgetall(RedisKeys.orderMarkers);
+  const markers = await redis.hgetall(OrderingKeys.orderMarkers);
   expect(buyers.filter((b) => !winners.has(b.userId) && markers[b.userId] !== undefined)).toEqual(
     [],
   );
   expect((await stockLeft(redis)).get(SOLD_OUT_FOOD)).toBe(0);
   expect(
-    Number(await redis.hget(RedisKeys.stockPool, String(SOLD_OUT_FOOD))),
+    Number(await redis.hget(ClusterKeys.stockPool, String(SOLD_OUT_FOOD))),
   ).toBeGreaterThanOrEqual(0);
   for (const node of nodes()) {
     const shown = await eventually(
@@ -257,7 +258,7 @@ it('keeps orders all-or-nothing under concurrency when one food of a two-food ca
     expect(order.items).toEqual(
       wanted.get(order.userId)!.map(([food_id, count]) => ({ food_id, count })),
     );
-  const markers = await redis.hgetall(RedisKeys.orderMarkers);
+  const markers = await redis.hgetall(OrderingKeys.orderMarkers);
   expect(
     buyers
       .filter((b) => !wanted.has(b.userId) && markers[b.userId] !== undefined)

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { validateConfig } from '../src/infra/config/app-config';
-import { dataSourceOptions } from '../src/infra/database/data-source-options';
-import { isQueryTimeout, mayHaveCommitted } from '../src/infra/database/mysql-errors';
-import { queryTimeoutOptions } from '../src/infra/database/query-timeout';
+import { validateConfig } from '../src/platform/config/app-config';
+import { dataSourceOptions } from '../src/platform/database/data-source-options';
+import { isQueryTimeout, mayHaveCommitted } from '../src/platform/database/mysql-errors';
+import { queryTimeoutOptions } from '../src/platform/database/query-timeout';
 import { TestEnv, createTestEnv } from './utils/app-cluster';
 
 /**
- * The app's TypeORM queries under DB_QUERY_TIMEOUT_MS (src/infra/database/query-timeout.ts),
+ * The app's TypeORM queries under DB_QUERY_TIMEOUT_MS (src/platform/database/query-timeout.ts),
  * against a real MySQL: a query that outlives the timeout fails, and its connection is closed,
  * not handed back to the pool. (The API-level hung-MySQL tests are in ordering-durability and
  * voting-outages; the group commits' own pool is tested in one-trip-transaction.)
@@ -26,7 +26,10 @@ beforeAll(async () => {
     DB_QUERY_TIMEOUT_MS: String(TIMEOUT_MS),
     DB_POOL_SIZE: String(POOL_SIZE),
   });
-  db = await new DataSource({ ...dataSourceOptions(config), ...queryTimeoutOptions(config) }).initialize();
+  db = await new DataSource({
+    ...dataSourceOptions(config),
+    ...queryTimeoutOptions(config),
+  }).initialize();
 }, 60_000);
 
 afterAll(async () => {

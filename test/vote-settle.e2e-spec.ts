@@ -1,11 +1,11 @@
 import type Redis from 'ioredis';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
-import { runScript } from '../src/infra/redis/redis-scripts';
+import { VotingKeys } from '../src/voting/voting-keys';
+import { runScript } from '../src/platform/redis/redis-scripts';
 import { scriptRedis } from './utils/script-redis';
-import { VOTE_KEYS } from '../src/modules/vote/vote-keys';
+import { VOTE_KEYS } from '../src/voting/vote/vote-keys';
 
 /**
- * The end of a vote in Redis as the app's own scripts do it (src/infra/redis/scripts/vote-take.lua,
+ * The end of a vote in Redis as the app's own scripts do it (src/voting/scripts/vote-take.lua,
  * vote-settle.lua, vote-cache-heal.lua), against a real Redis on the suite's logical database 12:
  * every outcome a group can be settled with, for a vote still in flight and for one the heal job
  * already ended (client: test/utils/script-redis.ts).
@@ -25,35 +25,43 @@ afterAll(() => redis?.disconnect());
 /** Only these keys live in the suite's database. */
 beforeEach(async () => {
   await redis.flushdb();
-  await redis.set(RedisKeys.ticket, TICKET);
+  await redis.set(VotingKeys.ticket, TICKET);
 });
 
 /** vote-take for `ids`: the use taken, the users marked in flight; returns the vote's token. */
 async function take(ids: number[]): Promise<string> {
   const token = `t${++tokens}`;
-  expect(await runScript(redis, 'vote-take', VOTE_KEYS.take, [token, TICKET, 1000, ...ids])).toEqual(['OK']);
+  expect(
+    await runScript(redis, 'vote-take', VOTE_KEYS.take, [token, TICKET, 1000, ...ids]),
+  ).toEqual(['OK']);
   return token;
 }
 
 function settle(outcome: string, token: string, ids: number[]): Promise<number> {
-  return runScript<number>(redis, 'vote-settle', VOTE_KEYS.settle, [outcome, token, TICKET, ids.length, ...ids]);
+  return runScript<number>(redis, 'vote-settle', VOTE_KEYS.settle, [
+    outcome,
+    token,
+    TICKET,
+    ids.length,
+    ...ids,
+  ]);
 }
 
 /** What a settle may change, for users 1 and 2. */
 async function state() {
   return {
-    counts: await redis.hgetall(RedisKeys.voteCounts),
-    versions: await redis.hgetall(RedisKeys.voteVersions),
-    pending: await redis.hgetall(RedisKeys.votePending),
-    inflight: await redis.hlen(RedisKeys.voteInflight),
-    uses: await redis.get(RedisKeys.ticketUses),
+    counts: await redis.hgetall(VotingKeys.voteCounts),
+    versions: await redis.hgetall(VotingKeys.voteVersions),
+    pending: await redis.hgetall(VotingKeys.votePending),
+    inflight: await redis.hlen(VotingKeys.voteInflight),
+    uses: await redis.get(VotingKeys.ticketUses),
   };
 }
 
 describe('vote-settle.lua, vote in flight', () => {
   beforeEach(async () => {
     // User 1 has a cached count, user 2 none.
-    await redis.hset(RedisKeys.voteCounts, '1', '5');
+    await redis.hset(VotingKeys.voteCounts, '1', '5');
   });
 
   it('committed: adds the vote to the cached counts that exist; the use stays taken', async () => {
@@ -106,7 +114,7 @@ describe('vote-settle.lua, vote the heal job already ended', () => {
   async function healedThenFilled(ids: number[]): Promise<string> {
     const token = await take(ids);
     expect(await runScript(redis, 'vote-cache-heal', VOTE_KEYS.heal, [0])).toBe(1);
-    for (const id of ids) await redis.hset(RedisKeys.voteCounts, String(id), '7');
+    for (const id of ids) await redis.hset(VotingKeys.voteCounts, String(id), '7');
     return token;
   }
 

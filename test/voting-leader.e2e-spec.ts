@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { ClusterKeys } from '../src/cluster/cluster-keys';
+import { VotingKeys } from '../src/voting/voting-keys';
 import { AppNode, TestEnv, createTestEnv, redisOf, startNode } from './utils/app-cluster';
 import {
   Rotation,
@@ -44,7 +45,7 @@ const alive = (): AppNode[] =>
 async function leader(): Promise<{ node: AppNode; id: string }> {
   return eventually(
     async () => {
-      const owner = await redis.get(RedisKeys.leader);
+      const owner = await redis.get(ClusterKeys.leader);
       for (const node of alive()) {
         const metrics = await metricsOf(node.url).catch(() => undefined);
         if (
@@ -130,7 +131,7 @@ it('rotates exactly once per interval for 20 s, and every node answers the same 
 
 it('replaces a leader killed with SIGKILL within one lease TTL plus one interval; its ticket stays valid until then', async () => {
   const { node: old, id: oldId } = await leader();
-  const inForce = await nextTicket(redis, await redis.get(RedisKeys.ticket));
+  const inForce = await nextTicket(redis, await redis.get(VotingKeys.ticket));
   const { epoch: oldEpoch } = (await rotationLog(redis)).at(-1)!;
   const killedAt = Date.now();
   old.process.kill('SIGKILL');

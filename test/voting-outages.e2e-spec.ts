@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { VotingKeys } from '../src/voting/voting-keys';
 import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
 import { metricsOf, Reply, request } from './utils/http';
 import {
@@ -89,7 +89,7 @@ async function committedOf(user: User): Promise<number> {
 
 /** A ticket fresh enough to finish a test step before the next rotation. */
 async function freshTicket(): Promise<string> {
-  return nextTicket(redis, await redis.get(RedisKeys.ticket), INTERVAL_MS * 4);
+  return nextTicket(redis, await redis.get(VotingKeys.ticket), INTERVAL_MS * 4);
 }
 
 interface VotingState {
@@ -103,14 +103,14 @@ interface VotingState {
 
 /** Everything in Redis that a vote (or a refused one) could change. */
 async function votingState(): Promise<VotingState> {
-  const [ticket, uses] = await redis.mget(RedisKeys.ticket, RedisKeys.ticketUses);
+  const [ticket, uses] = await redis.mget(VotingKeys.ticket, VotingKeys.ticketUses);
   return {
     ticket,
     uses,
-    counts: await redis.hgetall(RedisKeys.voteCounts),
-    versions: await redis.hgetall(RedisKeys.voteVersions),
-    pending: await redis.hgetall(RedisKeys.votePending),
-    inflight: await redis.hgetall(RedisKeys.voteInflight),
+    counts: await redis.hgetall(VotingKeys.voteCounts),
+    versions: await redis.hgetall(VotingKeys.voteVersions),
+    pending: await redis.hgetall(VotingKeys.votePending),
+    inflight: await redis.hgetall(VotingKeys.voteInflight),
   };
 }
 
@@ -171,7 +171,11 @@ beforeAll(async () => {
     REDIS_DB,
     { users: 30, foods: 2 },
     // A 2 s query timeout (the default is 5): the hung-MySQL test gets its answer sooner.
-    { TICKET_INTERVAL_MS: String(INTERVAL_MS), LEADER_LEASE_MS: '1500', DB_QUERY_TIMEOUT_MS: '2000' },
+    {
+      TICKET_INTERVAL_MS: String(INTERVAL_MS),
+      LEADER_LEASE_MS: '1500',
+      DB_QUERY_TIMEOUT_MS: '2000',
+    },
   );
   redisProxy = await TcpProxy.start(
     Number(env.env.REDIS_PORT ?? 6379),
@@ -184,11 +188,11 @@ beforeAll(async () => {
   redis = redisOf(env);
   // A fresh dataset for a fresh run: nothing left of an earlier run in this suite's Redis DB.
   await redis.del(
-    RedisKeys.voteCounts,
-    RedisKeys.voteVersions,
-    RedisKeys.votePending,
-    RedisKeys.voteInflight,
-    RedisKeys.voteGroupsInDoubt,
+    VotingKeys.voteCounts,
+    VotingKeys.voteVersions,
+    VotingKeys.votePending,
+    VotingKeys.voteInflight,
+    VotingKeys.voteGroupsInDoubt,
   );
   mysql = await mysqlOf(env);
   node = await startNode(env, {
@@ -220,8 +224,8 @@ it('answers vote, query and cas with a prompt SERVICE_UNAVAILABLE while Redis is
   const [cachedUser, uncachedUser] = takeUsers(2);
   await voteAcknowledged([cachedUser]);
   expect(await queryCount(node.url, cachedUser.name)).toBe(1);
-  expect(await redis.hget(RedisKeys.voteCounts, field(cachedUser))).toBe('1');
-  expect(await redis.hget(RedisKeys.voteCounts, field(uncachedUser))).toBeNull();
+  expect(await redis.hget(VotingKeys.voteCounts, field(cachedUser))).toBe('1');
+  expect(await redis.hget(VotingKeys.voteCounts, field(uncachedUser))).toBeNull();
   const failedBefore = await metric('vote.failed');
   const mysqlBefore = await committedCounts(mysql);
 
@@ -277,8 +281,8 @@ it('answers vote, query and cas with a prompt SERVICE_UNAVAILABLE while Redis is
   await expectCommittedExactly([cachedUser, uncachedUser]);
   expect(await queryCount(node.url, cachedUser.name)).toBe(2);
   expect(await queryCount(node.url, uncachedUser.name)).toBe(1);
-  expect(await redis.hgetall(RedisKeys.voteInflight)).toEqual({});
-  expect(await redis.hgetall(RedisKeys.votePending)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.voteInflight)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.votePending)).toEqual({});
 });
 
 it('replaces a Redis connection gone silent (the peer vanished without a reset): SERVICE_UNAVAILABLE meanwhile, then served over a new connection', async () => {
@@ -451,7 +455,7 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     expect(await metric('vote.groupsInDoubt')).toBe(inDoubtBefore + 1);
     // Still in MySQL for now; its votes stay in flight, so x's cached count is not served.
     expect(await committedOf(x)).toBe(2);
-    expect(Object.keys(await redis.hgetall(RedisKeys.voteInflight))).toHaveLength(1);
+    expect(Object.keys(await redis.hgetall(VotingKeys.voteInflight))).toHaveLength(1);
     expectServiceUnavailable(await gql(node.url, QUERY, { username: x.name }), 'query');
   } finally {
     mysqlProxy.resume();
@@ -465,7 +469,7 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     100,
   );
   await expectCommittedExactly([x, y]);
-  expect(await redis.hgetall(RedisKeys.voteGroupsInDoubt)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.voteGroupsInDoubt)).toEqual({});
   const after = await votingState();
   if (after.ticket === before!.ticket) expect(after.uses).toBe(before!.uses);
   expect({ pending: after.pending, inflight: after.inflight }).toEqual({
@@ -488,7 +492,7 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     try {
       await voteCommittedButAnsweredInDoubt(doomed.url, [x, y]);
       // Recorded in Redis before the answer; then the node dies before it could settle the group.
-      expect(Object.keys(await redis.hgetall(RedisKeys.voteGroupsInDoubt))).toHaveLength(1);
+      expect(Object.keys(await redis.hgetall(VotingKeys.voteGroupsInDoubt))).toHaveLength(1);
       await doomed.stop('SIGKILL');
     } finally {
       mysqlProxy.resume();
@@ -506,13 +510,18 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     expect(await metric('vote.groupsAdopted')).toBe(adoptedBefore + 1);
     await eventually(
       async () =>
-        Object.keys(await redis.hgetall(RedisKeys.voteGroupsInDoubt)).length === 0 ? true : undefined,
+        Object.keys(await redis.hgetall(VotingKeys.voteGroupsInDoubt)).length === 0
+          ? true
+          : undefined,
       5000,
       'the record to be dropped',
       100,
     );
     const after = await votingState();
-    expect({ pending: after.pending, inflight: after.inflight }).toEqual({ pending: {}, inflight: {} });
+    expect({ pending: after.pending, inflight: after.inflight }).toEqual({
+      pending: {},
+      inflight: {},
+    });
     await expectUncountedThenVotesCount(x, y);
   } finally {
     await doomed.stop('SIGKILL');
@@ -533,7 +542,7 @@ it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no res
     const ticket = await freshTicket();
     outcome = await timed(() => gql(node.url, VOTE, { usernames: [x.name, y.name], ticket }));
     // In doubt: the votes stay in flight, so x's cached count is not served.
-    expect(Object.keys(await redis.hgetall(RedisKeys.voteInflight))).toHaveLength(1);
+    expect(Object.keys(await redis.hgetall(VotingKeys.voteInflight))).toHaveLength(1);
     expectServiceUnavailable(await gql(node.url, QUERY, { username: x.name }), 'query');
   } finally {
     mysqlProxy.resume();
@@ -546,7 +555,8 @@ it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no res
   // when the proxy let it through, voided if it never did.
   await eventually(
     async () =>
-      (await metric('vote.groupsReverted')) > revertedBefore || (await voidedGroups()) > voidedBefore
+      (await metric('vote.groupsReverted')) > revertedBefore ||
+      (await voidedGroups()) > voidedBefore
         ? true
         : undefined,
     10_000,
@@ -554,7 +564,8 @@ it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no res
     100,
   );
   await eventually(
-    async () => (Object.keys(await redis.hgetall(RedisKeys.voteInflight)).length === 0 ? true : undefined),
+    async () =>
+      Object.keys(await redis.hgetall(VotingKeys.voteInflight)).length === 0 ? true : undefined,
     10_000,
     'nothing left in flight',
     100,
@@ -588,7 +599,7 @@ async function voteWithLostTake(
   try {
     const pending = timed(() => gql(node.url, VOTE, { usernames: [user.name], ticket }));
     await eventually(
-      async () => ((await redis.hlen(RedisKeys.voteInflight)) === 1 ? true : undefined),
+      async () => ((await redis.hlen(VotingKeys.voteInflight)) === 1 ? true : undefined),
       5000,
       'the take to run in Redis',
     );
@@ -612,7 +623,7 @@ it('goes on with a vote whose take ran but whose answer was lost: it looks the t
   expect(ms).toBeLessThan(PROMPT_MS + 1000);
   acknowledged.set(user.id, (acknowledged.get(user.id) ?? 0) + 1);
   await expectCommittedExactly([user]);
-  expect(await redis.hgetall(RedisKeys.voteInflight)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.voteInflight)).toEqual({});
   expect(await queryCount(node.url, user.name)).toBe(2);
 });
 
@@ -627,7 +638,7 @@ it('undoes, once Redis answers again, a take whose answer was lost while Redis s
   expectServiceUnavailable(reply, 'vote');
   // Well before the heal job would (30 s), the node itself undoes the take.
   await eventually(
-    async () => ((await redis.hlen(RedisKeys.voteInflight)) === 0 ? true : undefined),
+    async () => ((await redis.hlen(VotingKeys.voteInflight)) === 0 ? true : undefined),
     5000,
     'the lost take to be undone',
     100,
@@ -647,8 +658,8 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
   // x has a cached count before the vote; y has none.
   await voteAcknowledged([x]);
   expect(await queryCount(node.url, x.name)).toBe(1);
-  expect(await redis.hget(RedisKeys.voteCounts, field(x))).toBe('1');
-  expect(await redis.hget(RedisKeys.voteCounts, field(y))).toBeNull();
+  expect(await redis.hget(VotingKeys.voteCounts, field(x))).toBe('1');
+  expect(await redis.hget(VotingKeys.voteCounts, field(y))).toBeNull();
   const healedBefore = await metric('vote.cacheHealed');
   const groupsBefore = await metric('vote.commitGroups');
 
@@ -669,9 +680,9 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
       5000,
       'the vote to reach its MySQL commit',
     );
-    const inflight = await redis.hgetall(RedisKeys.voteInflight);
+    const inflight = await redis.hgetall(VotingKeys.voteInflight);
     expect(Object.values(inflight)).toEqual([expect.stringMatching(`:${x.id},${y.id}$`)]);
-    usesAtTake = await redis.get(RedisKeys.ticketUses);
+    usesAtTake = await redis.get(VotingKeys.ticketUses);
     expect(outcome).toBeUndefined();
 
     // Redis goes away while the commit is held; then the commit goes through.
@@ -704,7 +715,7 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
 
   await waitReady();
   // The stale cached count is never served: from the first query on, both read MySQL.
-  expect(await redis.hget(RedisKeys.voteCounts, field(x))).toBe('1');
+  expect(await redis.hget(VotingKeys.voteCounts, field(x))).toBe('1');
   expect(await queryCount(node.url, x.name)).toBe(2);
   expect(await queryCount(node.url, y.name)).toBe(1);
   // Meanwhile, another acknowledged vote for x after the outage.
@@ -721,7 +732,7 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
       expect(countX).toBe(await committedOf(x));
       expect(countY).toBe(await committedOf(y));
       seen.push(countX);
-      return (await redis.hlen(RedisKeys.voteInflight)) === 0 ? true : undefined;
+      return (await redis.hlen(VotingKeys.voteInflight)) === 0 ? true : undefined;
     },
     HEAL_WITHIN_MS,
     'the heal job to end the unsettled vote',
@@ -729,16 +740,16 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
   );
   expect(new Set(seen)).toEqual(new Set([3]));
   expect((await metric('vote.cacheHealed')) - healedBefore).toBe(1);
-  expect(await redis.hgetall(RedisKeys.votePending)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.votePending)).toEqual({});
 
   // From now on the cache holds MySQL's count again, and new votes keep it exact.
   await expectCommittedExactly([x, y]);
   const mysqlX = await committedOf(x);
   expect(mysqlX).toBe(3);
   expect(await queryCount(node.url, x.name)).toBe(mysqlX);
-  expect(await redis.hget(RedisKeys.voteCounts, field(x))).toBe(String(mysqlX));
+  expect(await redis.hget(VotingKeys.voteCounts, field(x))).toBe(String(mysqlX));
   expect(await queryCount(node.url, y.name)).toBe(1);
-  expect(await redis.hget(RedisKeys.voteCounts, field(y))).toBe('1');
+  expect(await redis.hget(VotingKeys.voteCounts, field(y))).toBe('1');
   await voteAcknowledged([x, y]);
   expect(await queryCount(node.url, x.name)).toBe(mysqlX + 1);
   expect(await queryCount(node.url, y.name)).toBe(2);

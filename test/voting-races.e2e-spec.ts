@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { RedisKeys } from '../src/infra/redis/redis-keys';
+import { VotingKeys } from '../src/voting/voting-keys';
 import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
 import {
   VoteResult,
@@ -53,8 +53,8 @@ async function expectCacheMatchesMysql(): Promise<void> {
   const committed = await committedCounts(mysql);
   for (const [id, cached] of await cachedCounts(redis))
     expect([id, cached]).toEqual([id, committed.get(id) ?? 0]);
-  expect(await redis.hgetall(RedisKeys.votePending)).toEqual({});
-  expect(await redis.hgetall(RedisKeys.voteInflight)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.votePending)).toEqual({});
+  expect(await redis.hgetall(VotingKeys.voteInflight)).toEqual({});
 }
 
 beforeAll(async () => {
@@ -126,7 +126,7 @@ it('counts exactly the acknowledged votes of many concurrent clients, and never 
   expect(exhaustedTickets.length).toBeGreaterThanOrEqual(3);
   for (const tally of perTicket.values()) expect(tally.ok).toBeLessThanOrEqual(MAX_USES);
   for (const tally of exhaustedTickets) expect(tally.ok).toBe(MAX_USES);
-  expect(Number(await redis.get(RedisKeys.ticketUses))).toBeLessThanOrEqual(MAX_USES);
+  expect(Number(await redis.get(VotingKeys.ticketUses))).toBeLessThanOrEqual(MAX_USES);
 
   // Exactly the acknowledged votes, in MySQL, in the cache and through either node.
   const committed = await committedCounts(mysql);
@@ -142,7 +142,7 @@ it('counts exactly the acknowledged votes of many concurrent clients, and never 
 it('reaches MySQL at most once per node for 1,000 concurrent queries of an uncached name', async () => {
   const user = pool[0];
   const expected = (await committedCounts(mysql)).get(user.id) ?? 0;
-  await redis.hdel(RedisKeys.voteCounts, String(user.id));
+  await redis.hdel(VotingKeys.voteCounts, String(user.id));
   const before = await Promise.all(nodes.map((n) => metricsOf(n.url)));
   const answers = await Promise.all(
     Array.from({ length: 1000 }, (_, i) => queryCount(nodes[i % nodes.length].url, user.name)),
@@ -155,7 +155,7 @@ it('reaches MySQL at most once per node for 1,000 concurrent queries of an uncac
   );
   for (const r of reads) expect(r).toBeLessThanOrEqual(1);
   expect(reads.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
-  expect(await redis.hget(RedisKeys.voteCounts, String(user.id))).toBe(String(expected));
+  expect(await redis.hget(VotingKeys.voteCounts, String(user.id))).toBe(String(expected));
 }, 30_000);
 
 it('never leaves a stale count in the cache when a query races a vote (150 races)', async () => {
@@ -166,7 +166,7 @@ it('never leaves a stale count in the cache when a query races a vote (150 races
     const user = racers[i % racers.length];
     const before = counts.get(user.id)!;
     // Cold on most rounds, so the query's MySQL read and cache fill race the vote's commit.
-    if (i % 3 !== 2) await redis.hdel(RedisKeys.voteCounts, String(user.id));
+    if (i % 3 !== 2) await redis.hdel(VotingKeys.voteCounts, String(user.id));
     const voting = voteSurely(nodes[i % 2].url, [user.name]);
     const racing = [0, 0, 1, 2, 3, 5, 8].map(async (delay, k) => {
       await sleep(delay);
@@ -178,7 +178,7 @@ it('never leaves a stale count in the cache when a query races a vote (150 races
     // Acknowledged: every later query, on every node, includes it; the cache holds it or nothing.
     for (const node of nodes) expect(await queryCount(node.url, user.name)).toBe(before + 1);
     expect([null, String(before + 1)]).toContain(
-      await redis.hget(RedisKeys.voteCounts, String(user.id)),
+      await redis.hget(VotingKeys.voteCounts, String(user.id)),
     );
   }
   const final = await committedCounts(mysql);
@@ -189,7 +189,7 @@ it('never leaves a stale count in the cache when a query races a vote (150 races
 it(`accepts the replaced ticket for TICKET_GRACE_MS (${GRACE_MS} ms), then refuses it`, async () => {
   const user = pool[10];
   const before = (await committedCounts(mysql)).get(user.id) ?? 0;
-  const old = await nextTicket(redis, await redis.get(RedisKeys.ticket));
+  const old = await nextTicket(redis, await redis.get(VotingKeys.ticket));
   await nextTicket(redis, old);
   const replacedAt = Date.now();
   expect(await vote(nodes[1].url, [user.name], old)).toBe('成功');
@@ -206,25 +206,25 @@ it('ends a vote its node abandoned mid-flight, so the cache can fill again', asy
   const startedAt = (await redisNow(redis)) - 60_000;
   await redis
     .multi()
-    .hset(RedisKeys.voteInflight, 'crashed-vote', `${startedAt}:${user.id}`)
-    .hincrby(RedisKeys.votePending, field, 1)
-    .hset(RedisKeys.voteCounts, field, String(count))
+    .hset(VotingKeys.voteInflight, 'crashed-vote', `${startedAt}:${user.id}`)
+    .hincrby(VotingKeys.votePending, field, 1)
+    .hset(VotingKeys.voteCounts, field, String(count))
     .exec();
   // While it is in flight no query may fill the cache: the vote may yet have committed.
-  await redis.hdel(RedisKeys.voteCounts, field);
+  await redis.hdel(VotingKeys.voteCounts, field);
   expect(await queryCount(nodes[0].url, user.name)).toBe(count);
-  expect(await redis.hget(RedisKeys.voteCounts, field)).toBeNull();
+  expect(await redis.hget(VotingKeys.voteCounts, field)).toBeNull();
 
   // The leader's heal job (every 5 s) ends it; then the next query fills the cache again.
   await eventually(
-    async () => ((await redis.hlen(RedisKeys.voteInflight)) === 0 ? true : undefined),
+    async () => ((await redis.hlen(VotingKeys.voteInflight)) === 0 ? true : undefined),
     10_000,
     'the heal job',
   );
-  expect(await redis.hget(RedisKeys.votePending, field)).toBeNull();
+  expect(await redis.hget(VotingKeys.votePending, field)).toBeNull();
   const healed = await Promise.all(nodes.map((n) => metricsOf(n.url)));
   expect(healed.reduce((sum, m) => sum + (m['vote.cacheHealed'] as number), 0)).toBe(1);
   expect(await queryCount(nodes[1].url, user.name)).toBe(count);
-  expect(await redis.hget(RedisKeys.voteCounts, field)).toBe(String(count));
+  expect(await redis.hget(VotingKeys.voteCounts, field)).toBe(String(count));
   await expectCacheMatchesMysql();
 }, 20_000);

@@ -16,19 +16,34 @@ class OkResolver {
     return true;
   }
 }
-Query(() => Boolean)(OkResolver.prototype, 'ok', Object.getOwnPropertyDescriptor(OkResolver.prototype, 'ok'));
+Query(() => Boolean)(
+  OkResolver.prototype,
+  'ok',
+  Object.getOwnPropertyDescriptor(OkResolver.prototype, 'ok'),
+);
 Resolver()(OkResolver);
 
 class FloorModule {}
 Module({
   imports: [
-    GraphQLModule.forRoot({ driver: MercuriusDriver, path: '/graphql', graphiql: false, autoSchemaFile: true, jit: 1 }),
+    GraphQLModule.forRoot({
+      driver: MercuriusDriver,
+      path: '/graphql',
+      graphiql: false,
+      autoSchemaFile: true,
+      jit: 1,
+    }),
   ],
   providers: [OkResolver],
 })(FloorModule);
 
 await serveOnWorkers(8092, async () => {
-  const app = await NestFactory.create(FloorModule, new FastifyAdapter({ logger: false }), { logger: ['error'] });
-  app.getHttpAdapter().getInstance().get('/', async () => ({ ok: true })); // the bench's readiness probe
+  const app = await NestFactory.create(FloorModule, new FastifyAdapter({ logger: false }), {
+    logger: ['error'],
+  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/', async () => ({ ok: true })); // the bench's readiness probe
   return app;
 });

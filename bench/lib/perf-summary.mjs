@@ -80,7 +80,10 @@ export function summarisePerf(samples, { threads } = {}) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, n]) => ({ name, share: n / total }));
-  return { total, rank: (top) => ({ packages: rank(byPackage, top), functions: rank(byFunction, top) }) };
+  return {
+    total,
+    rank: (top) => ({ packages: rank(byPackage, top), functions: rank(byFunction, top) }),
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -99,6 +102,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pct = (s) => `${(s * 100).toFixed(1).padStart(5)} %`;
   console.log(`${summary.total} samples; CPU by responsible package (innermost JS frame):`);
   for (const p of packages) console.log(`  ${pct(p.share)}  ${p.name}`);
-  console.log('by JavaScript function (innermost JS frame, kernel and builtins under it included):');
+  console.log(
+    'by JavaScript function (innermost JS frame, kernel and builtins under it included):',
+  );
   for (const f of functions) console.log(`  ${pct(f.share)}  ${f.name}`);
 }

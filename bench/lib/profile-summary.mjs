@@ -64,7 +64,10 @@ export function summariseProfiles(files, top = 20, { byCount = false } = {}) {
       ? (profile.endTime - profile.startTime) / 1000 / profile.timeDeltas.length
       : 0;
     profile.samples.forEach((id, i) =>
-      self.set(id, (self.get(id) ?? 0) + (byCount ? interval : (profile.timeDeltas[i] ?? 0) / 1000)),
+      self.set(
+        id,
+        (self.get(id) ?? 0) + (byCount ? interval : (profile.timeDeltas[i] ?? 0) / 1000),
+      ),
     );
     for (const [id, ms] of self) {
       const { functionName, url, lineNumber } = nodes.get(id).callFrame;

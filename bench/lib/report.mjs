@@ -174,7 +174,11 @@ export function buildTables({ meta, raw }) {
     ['rest', `Floor: GET /foods, c=${c}`, 'guarded route, no I/O'],
     ['graphql', `Floor: { __typename }, c=${c}`, 'GraphQL, no resolver'],
     ['nestGraphql', `Floor: { __typename } on minimal Nest, c=${c}`, 'Nest + mercurius, no app'],
-    ['bareGraphql', `Floor: { __typename } on bare mercurius, c=${c}`, 'mercurius on Fastify, no Nest'],
+    [
+      'bareGraphql',
+      `Floor: { __typename } on bare mercurius, c=${c}`,
+      'mercurius on Fastify, no Nest',
+    ],
   ];
   for (const [key, scenario, figure] of floors) {
     const floor = raw.floor?.[key];

@@ -74,7 +74,9 @@ export function startLockVote(ctx) {
 export function startGraphqlFloor(ctx, kind) {
   return startServer(ctx, {
     name: `graphql-floor-${kind}`,
-    args: [`bench/baselines/${kind === 'bare' ? 'graphql-floor-server.mjs' : 'nest-graphql-floor-server.mjs'}`],
+    args: [
+      `bench/baselines/${kind === 'bare' ? 'graphql-floor-server.mjs' : 'nest-graphql-floor-server.mjs'}`,
+    ],
     readyPath: '/',
   });
 }

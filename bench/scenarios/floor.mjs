@@ -29,7 +29,10 @@ export async function stackFloor(ctx, { connections, seconds }) {
     : undefined;
   const baselines = {};
   if (graphql) {
-    for (const [kind, what] of [['bare', 'bare mercurius'], ['nest', 'minimal Nest']]) {
+    for (const [kind, what] of [
+      ['bare', 'bare mercurius'],
+      ['nest', 'minimal Nest'],
+    ]) {
       const server = await startGraphqlFloor(ctx, kind);
       try {
         const run = await runLoad(ctx, server, {
@@ -45,5 +48,10 @@ export async function stackFloor(ctx, { connections, seconds }) {
       }
     }
   }
-  return { rest: rest.summary, graphql: graphql?.summary, bareGraphql: baselines.bare, nestGraphql: baselines.nest };
+  return {
+    rest: rest.summary,
+    graphql: graphql?.summary,
+    bareGraphql: baselines.bare,
+    nestGraphql: baselines.nest,
+  };
 }

@@ -3,15 +3,14 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../infra/config/app-config';
-import { PROJECT_ROOT } from '../infra/config/load-config';
-import { dataSourceOptions } from '../infra/database/data-source-options';
-import { connectRedis } from '../infra/redis/redis.module';
-import { RedisKeys } from '../infra/redis/redis-keys';
-import { TICKET_STATE_KEYS } from '../modules/ticket/ticket-keys';
-import { DEFAULT_COST, costOf, hashPassword } from '../modules/auth/password-hasher';
-import { buildOrderState } from '../modules/stock/order-state.builder';
-import { DatasetSpec, PlainUser, generateFoods, generateUsers, newDatasetVersion } from './dataset-generator';
+import { AppConfig } from '../platform/config/app-config';
+import { PROJECT_ROOT } from '../platform/config/load-config';
+import { dataSourceOptions } from '../platform/database/data-source-options';
+import { connectRedis } from '../platform/redis/redis.module';
+import { DEFAULT_COST } from '../identity/password-hasher';
+import { buildOrderState } from '../ordering/stock/order-state.builder';
+import { DatasetSpec, generateFoods, generateUsers, newDatasetVersion } from './dataset-generator';
+import { clearRedis, hashAll, insertChunked } from './dataset-store';
 import { migrate } from './migrate';
 import { UsageError, runCli } from './run-cli';
 
@@ -62,10 +61,19 @@ function parseOptions(argv: string[]): { command: string; options: Options } {
   if (!['generate', 'ensure', 'status'].includes(command) || positionals.length > 1) {
     throw new UsageError(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
   }
-  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+  const int = (
+    name: string,
+    raw: string | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+  ): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"\n\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(
+        `--${name} must be a whole number from ${min} to ${max}, got "${raw}"\n\n${USAGE}`,
+      );
     return n;
   };
   return {
@@ -75,64 +83,23 @@ function parseOptions(argv: string[]): { command: string; options: Options } {
       foods: int('foods', values.foods, 100, 1, 100_000),
       stock: int('stock', values.stock, 1000, 0, 1_000_000_000),
       hashCost: int('hash-cost', values['hash-cost'], Math.log2(DEFAULT_COST.N), 1, 20),
-      credentials: values.credentials ?? (command === 'ensure' ? join(PROJECT_ROOT, '.data', 'credentials.csv') : undefined),
+      credentials:
+        values.credentials ??
+        (command === 'ensure' ? join(PROJECT_ROOT, '.data', 'credentials.csv') : undefined),
     },
   };
 }
 
-async function hashAll(users: PlainUser[], hashCost: number, log: (line: string) => void): Promise<string[]> {
-  const cost = costOf(hashCost);
-  const hashes = new Array<string>(users.length);
-  let next = 0;
-  let done = 0;
-  let lastReport = Date.now();
-  // scrypt runs on libuv's thread pool (4 threads): keep it busy, not flooded.
-  const worker = async (): Promise<void> => {
-    while (next < users.length) {
-      const i = next++;
-      hashes[i] = await hashPassword(users[i].password, cost);
-      done++;
-      if (Date.now() - lastReport > 2000) {
-        lastReport = Date.now();
-        log(`[data] hashed ${done}/${users.length} passwords`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  return hashes;
-}
-
-async function insertChunked(db: DataSource, table: string, columns: string[], rows: unknown[][]): Promise<void> {
-  const CHUNK = 2000;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    const placeholders = chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
-    await db.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders}`, chunk.flat());
-  }
-}
-
-/**
- * Deletes every key of the dataset's prefixes but the ticket state (SCAN, not KEYS: never blocks
- * Redis for long).
- */
-async function clearRedis(redis: Redis): Promise<number> {
-  const kept = new Set(TICKET_STATE_KEYS);
-  let removed = 0;
-  for (const prefix of RedisKeys.resettablePrefixes) {
-    let cursor = '0';
-    do {
-      const [nextCursor, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = nextCursor;
-      const keys = found.filter((key) => !kept.has(key));
-      if (keys.length > 0) removed += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
-  return removed;
-}
-
-async function generate(db: DataSource, redis: Redis, options: Options, log: (line: string) => void): Promise<void> {
+async function generate(
+  db: DataSource,
+  redis: Redis,
+  options: Options,
+  log: (line: string) => void,
+): Promise<void> {
   const started = Date.now();
-  log(`[data] generating ${options.users} users, ${options.foods} foods with stock ${options.stock}, scrypt cost 2^${options.hashCost}`);
+  log(
+    `[data] generating ${options.users} users, ${options.foods} foods with stock ${options.stock}, scrypt cost 2^${options.hashCost}`,
+  );
   const users = generateUsers(options.users);
   const foods = generateFoods(options.foods, options.stock);
   const hashes = await hashAll(users, options.hashCost, log);
@@ -140,27 +107,64 @@ async function generate(db: DataSource, redis: Redis, options: Options, log: (li
 
   // Redis first, so no node keeps selling against the old stock while MySQL is rewritten.
   log(`[data] cleared ${await clearRedis(redis)} Redis keys`);
-  for (const table of ['`order`', 'order_void', 'vote_count', 'vote_group', 'food', '`user`', 'dataset']) await db.query(`TRUNCATE TABLE ${table}`);
-  await insertChunked(db, '`user`', ['id', 'name', 'password_hash'], users.map((u, i) => [u.id, u.name, hashes[i]]));
-  await insertChunked(db, 'food', ['id', 'price', 'stock'], foods.map((f) => [f.id, f.price, f.stock]));
+  for (const table of [
+    '`order`',
+    'order_void',
+    'vote_count',
+    'vote_group',
+    'food',
+    '`user`',
+    'dataset',
+  ])
+    await db.query(`TRUNCATE TABLE ${table}`);
+  await insertChunked(
+    db,
+    '`user`',
+    ['id', 'name', 'password_hash'],
+    users.map((u, i) => [u.id, u.name, hashes[i]]),
+  );
+  await insertChunked(
+    db,
+    'food',
+    ['id', 'price', 'stock'],
+    foods.map((f) => [f.id, f.price, f.stock]),
+  );
   // Written last: running nodes reload when they see the new version.
-  await db.query('INSERT INTO dataset (id, version, users, foods) VALUES (1, ?, ?, ?)', [version, users.length, foods.length]);
+  await db.query('INSERT INTO dataset (id, version, users, foods) VALUES (1, ?, ?, ?)', [
+    version,
+    users.length,
+    foods.length,
+  ]);
   await buildOrderState(db, redis, version);
 
   if (options.credentials) {
     mkdirSync(dirname(options.credentials), { recursive: true });
-    writeFileSync(options.credentials, `id,name,password\n${users.map((u) => `${u.id},${u.name},${u.password}`).join('\n')}\n`, { mode: 0o600 });
+    writeFileSync(
+      options.credentials,
+      `id,name,password\n${users.map((u) => `${u.id},${u.name},${u.password}`).join('\n')}\n`,
+      { mode: 0o600 },
+    );
     log(`[data] wrote credentials to ${options.credentials}`);
   }
-  log(`[data] dataset ${version} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s; running nodes pick it up within a second`);
+  log(
+    `[data] dataset ${version} loaded in ${((Date.now() - started) / 1000).toFixed(1)} s; running nodes pick it up within a second`,
+  );
 }
 
-async function currentDataset(db: DataSource): Promise<{ version: string; users: number; foods: number } | undefined> {
-  const rows: { version: string; users: number; foods: number }[] = await db.query('SELECT version, users, foods FROM dataset WHERE id = 1');
+async function currentDataset(
+  db: DataSource,
+): Promise<{ version: string; users: number; foods: number } | undefined> {
+  const rows: { version: string; users: number; foods: number }[] = await db.query(
+    'SELECT version, users, foods FROM dataset WHERE id = 1',
+  );
   return rows[0];
 }
 
-export async function dataCommand(config: AppConfig, argv: string[], log: (line: string) => void = console.log): Promise<void> {
+export async function dataCommand(
+  config: AppConfig,
+  argv: string[],
+  log: (line: string) => void = console.log,
+): Promise<void> {
   const { command, options } = parseOptions(argv);
   await migrate(config, log);
   const db = await new DataSource(dataSourceOptions(config)).initialize();
@@ -168,9 +172,15 @@ export async function dataCommand(config: AppConfig, argv: string[], log: (line:
   try {
     const existing = await currentDataset(db);
     if (command === 'status') {
-      log(existing ? `[data] dataset ${existing.version}: ${existing.users} users, ${existing.foods} foods` : '[data] no dataset loaded');
+      log(
+        existing
+          ? `[data] dataset ${existing.version}: ${existing.users} users, ${existing.foods} foods`
+          : '[data] no dataset loaded',
+      );
     } else if (command === 'ensure' && existing) {
-      log(`[data] dataset ${existing.version} already loaded (${existing.users} users, ${existing.foods} foods)`);
+      log(
+        `[data] dataset ${existing.version} already loaded (${existing.users} users, ${existing.foods} foods)`,
+      );
     } else {
       await generate(db, redis, options, log);
     }

@@ -1,5 +1,5 @@
-import { AppConfig, ConfigError } from '../infra/config/app-config';
-import { loadConfig } from '../infra/config/load-config';
+import { AppConfig, ConfigError } from '../platform/config/app-config';
+import { loadConfig } from '../platform/config/load-config';
 
 /** A usage or input mistake: printed as is, without a stack trace, exit code 2. */
 export class UsageError extends Error {}

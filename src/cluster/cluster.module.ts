@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { Metrics } from '../infra/metrics/metrics.service';
-import { LeaderLease } from './leader-lease.service';
-import { NodeIdentity } from './node-identity';
-import { StockLeaseService } from './stock-lease/stock-lease.service';
+import { Metrics } from '../platform/metrics/metrics.service';
+import { LeaderLease } from './leadership/leader-lease.service';
+import { NodeIdentity } from './membership/node-identity';
+import { StockLeaseService } from './leases/stock-lease.service';
 
 /** Cluster membership: this node's identity, the leader lease and stock leases. Knows nothing of features. */
 @Module({

@@ -39,7 +39,12 @@ export interface DatasetOptions {
 }
 
 /** Creates (or resets) the suite's database and loads a small dataset with the load-test hash cost. */
-export async function createTestEnv(name: string, redisDb: number, dataset: DatasetOptions = {}, extraEnv: Record<string, string> = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  name: string,
+  redisDb: number,
+  dataset: DatasetOptions = {},
+  extraEnv: Record<string, string> = {},
+): Promise<TestEnv> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'test',
@@ -56,9 +61,25 @@ export async function createTestEnv(name: string, redisDb: number, dataset: Data
 }
 
 /** Replaces the suite's dataset (`npm run data -- generate`) and re-reads the credentials. */
-export async function generateDataset(testEnv: TestEnv, { users = 200, foods = 10, stock = 100 }: DatasetOptions = {}): Promise<void> {
+export async function generateDataset(
+  testEnv: TestEnv,
+  { users = 200, foods = 10, stock = 100 }: DatasetOptions = {},
+): Promise<void> {
   const credentials = join(tmpdir(), `eleme-${testEnv.name}-${process.pid}.csv`);
-  const args = [join(DIST, 'cli', 'data.js'), 'generate', '--users', String(users), '--foods', String(foods), '--stock', String(stock), '--hash-cost', '4', '--credentials', credentials];
+  const args = [
+    join(DIST, 'cli', 'data.js'),
+    'generate',
+    '--users',
+    String(users),
+    '--foods',
+    String(foods),
+    '--stock',
+    String(stock),
+    '--hash-cost',
+    '4',
+    '--credentials',
+    credentials,
+  ];
   await run(process.execPath, args, { cwd: ROOT, env: testEnv.env });
   testEnv.users = readFileSync(credentials, 'utf8')
     .trim()
@@ -75,7 +96,11 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -103,7 +128,13 @@ export async function startNode(testEnv: TestEnv, options: NodeOptions = {}): Pr
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
     cwd: ROOT,
-    env: { ...testEnv.env, APP_HOST: '127.0.0.1', APP_PORT: String(port), WORKERS: String(options.workers ?? 1), ...options.env },
+    env: {
+      ...testEnv.env,
+      APP_HOST: '127.0.0.1',
+      APP_PORT: String(port),
+      WORKERS: String(options.workers ?? 1),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -126,7 +157,10 @@ export async function startNode(testEnv: TestEnv, options: NodeOptions = {}): Pr
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node exited during start-up:\n${output}`);
-    const reply = await request('GET', `${node.url}/health/${options.waitReady === false ? 'live' : 'ready'}`).catch(() => undefined);
+    const reply = await request(
+      'GET',
+      `${node.url}/health/${options.waitReady === false ? 'live' : 'ready'}`,
+    ).catch(() => undefined);
     if (reply?.status === 200) return node;
     if (Date.now() > deadline) {
       await node.stop('SIGKILL');
@@ -149,12 +183,22 @@ export async function mysqlOf(testEnv: TestEnv) {
 
 /** Direct access to the suite's Redis database. */
 export function redisOf(testEnv: TestEnv): Redis {
-  return new Redis({ host: testEnv.env.REDIS_HOST ?? '127.0.0.1', port: Number(testEnv.env.REDIS_PORT ?? 6379), db: Number(testEnv.env.REDIS_DB) });
+  return new Redis({
+    host: testEnv.env.REDIS_HOST ?? '127.0.0.1',
+    port: Number(testEnv.env.REDIS_PORT ?? 6379),
+    db: Number(testEnv.env.REDIS_DB),
+  });
 }
 
 /** Logs a user in and returns the access token. */
-export async function login(node: { url: string }, user: { name: string; password: string }): Promise<string> {
-  const reply = await request<{ access_token: string }>('POST', `${node.url}/login`, { body: { username: user.name, password: user.password } });
-  if (reply.status !== 200) throw new Error(`login of ${user.name} failed: ${reply.status} ${reply.text}`);
+export async function login(
+  node: { url: string },
+  user: { name: string; password: string },
+): Promise<string> {
+  const reply = await request<{ access_token: string }>('POST', `${node.url}/login`, {
+    body: { username: user.name, password: user.password },
+  });
+  if (reply.status !== 200)
+    throw new Error(`login of ${user.name} failed: ${reply.status} ${reply.text}`);
   return reply.body.access_token;
 }

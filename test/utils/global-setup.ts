@@ -10,6 +10,10 @@ const ROOT = join(__dirname, '..', '..');
  * this makes `npm run test:e2e` on its own work too.
  */
 export default function globalSetup(): void {
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'services.mjs'), 'start'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'dist', 'main.js')))
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'services.mjs'), 'start'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 }

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { RedisKeys } from '../../src/infra/redis/redis-keys';
+import { ClusterKeys } from '../../src/cluster/cluster-keys';
+import { OrderingKeys } from '../../src/ordering/ordering-keys';
 import { Reply, RequestOptions, request } from './http';
 
 /** The contract's content type for every response with a body. */
@@ -224,7 +225,13 @@ end
 return out`;
 
 export async function stockLeft(redis: Redis): Promise<Map<number, number>> {
-  const flat = (await redis.eval(STOCK_LEFT_LUA, 2, RedisKeys.stockPool, RedisKeys.stockLeases, RedisKeys.stockLease(''))) as string[];
+  const flat = (await redis.eval(
+    STOCK_LEFT_LUA,
+    2,
+    ClusterKeys.stockPool,
+    ClusterKeys.stockLeases,
+    ClusterKeys.stockLease(''),
+  )) as string[];
   const left = new Map<number, number>();
   for (let i = 0; i < flat.length; i += 2) left.set(Number(flat[i]), Number(flat[i + 1]));
   return left;
@@ -253,13 +260,13 @@ export interface OrderingState {
 
 export async function readOrderingState(redis: Redis, mysql: Connection): Promise<OrderingState> {
   const pool = new Map(
-    Object.entries(await redis.hgetall(RedisKeys.stockPool)).map(([k, v]) => [
+    Object.entries(await redis.hgetall(ClusterKeys.stockPool)).map(([k, v]) => [
       Number(k),
       Number(v),
     ]),
   );
   const markers = new Map(
-    Object.entries(await redis.hgetall(RedisKeys.orderMarkers)).map(([k, v]) => [Number(k), v]),
+    Object.entries(await redis.hgetall(OrderingKeys.orderMarkers)).map(([k, v]) => [Number(k), v]),
   );
   const [orderRows] = await mysql.query('SELECT id, user_id, items, total FROM `order`');
   const orders = (orderRows as { id: string; user_id: number; items: string; total: number }[]).map(
@@ -370,16 +377,21 @@ export function expectConsistentSince(
  * (LEASE_TTL_MS), and a snapshot taken before that would see their stock come back later.
  * Node ids are "<host>-<pid>-<random>".
  */
-export async function reconciled(redis: Redis, livePids: number[], timeoutMs = 15_000): Promise<void> {
+export async function reconciled(
+  redis: Redis,
+  livePids: number[],
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const live = (node: string) => livePids.some((pid) => node.includes(`-${pid}-`));
   for (;;) {
     let waiting = 0;
-    for (const node of await redis.smembers(RedisKeys.pendingNodes)) {
-      if (!live(node) && (await redis.hlen(RedisKeys.pendingOrders(node))) > 0) waiting++;
+    for (const node of await redis.smembers(OrderingKeys.pendingNodes)) {
+      if (!live(node) && (await redis.hlen(OrderingKeys.pendingOrders(node))) > 0) waiting++;
     }
     if (waiting === 0) return;
-    if (Date.now() > deadline) throw new Error(`${waiting} dead node(s) still have pending orders after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${waiting} dead node(s) still have pending orders after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
-import { validateConfig } from '../../src/infra/config/app-config';
-import { defineScripts } from '../../src/infra/redis/redis-scripts';
+import { validateConfig } from '../../src/platform/config/app-config';
+import { defineScripts } from '../../src/platform/redis/redis-scripts';
 
 /**
  * A Redis client on logical database `db` with the app's scripts registered, for suites that run

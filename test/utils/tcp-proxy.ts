@@ -160,7 +160,8 @@ export class TcpProxy {
         }
       });
       to.on('drain', () => {
-        if (!this.paused && !this.held.has(from) && !(from === upstream && this.repliesPaused)) from.resume();
+        if (!this.paused && !this.held.has(from) && !(from === upstream && this.repliesPaused))
+          from.resume();
       });
       from.on('end', () => to.end());
       from.on('error', () => to.destroy());

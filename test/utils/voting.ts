@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { RedisKeys } from '../../src/infra/redis/redis-keys';
+import { VotingKeys } from '../../src/voting/voting-keys';
 import { Reply, request } from './http';
 
 /** Helpers of the voting suites: GraphQL calls on the wire, and what MySQL and Redis hold. */
@@ -80,7 +80,7 @@ export async function committedCounts(mysql: Connection): Promise<Map<number, nu
 
 /** user id -> cached count in Redis. */
 export async function cachedCounts(redis: Redis): Promise<Map<number, number>> {
-  const hash = await redis.hgetall(RedisKeys.voteCounts);
+  const hash = await redis.hgetall(VotingKeys.voteCounts);
   return new Map(Object.entries(hash).map(([id, n]) => [Number(id), Number(n)]));
 }
 
@@ -92,7 +92,7 @@ export async function nextTicket(
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ticket = await redis.get(RedisKeys.ticket);
+    const ticket = await redis.get(VotingKeys.ticket);
     if (ticket !== null && ticket !== after) return ticket;
     if (Date.now() > deadline) throw new Error(`no new ticket within ${timeoutMs} ms`);
     await sleep(5);
@@ -107,7 +107,7 @@ export interface Rotation {
 }
 
 export async function rotationLog(redis: Redis): Promise<Rotation[]> {
-  const entries = await redis.lrange(RedisKeys.ticketRotationLog, 0, -1);
+  const entries = await redis.lrange(VotingKeys.ticketRotationLog, 0, -1);
   return entries
     .map((entry) => {
       const [at, epoch, by] = entry.split(' ');

@@ -1,0 +1,53 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../../platform/config/app-config';
+import { BatchWriter, WriteOutcome } from '../../platform/database/batch-writer';
+import { mayHaveCommitted } from '../../platform/database/mysql-errors';
+import { StockService } from '../stock/stock.service';
+import { OrderRepository, OrderRow } from './order.repository';
+
+/** Commits orders to MySQL in groups; an order is acknowledged only once its group is committed. */
+@Injectable()
+export class OrderCommitter implements OnApplicationShutdown {
+  private readonly logger = new Logger(OrderCommitter.name);
+  private readonly writer: BatchWriter<OrderRow>;
+
+  constructor(
+    private readonly repository: OrderRepository,
+    private readonly stock: StockService,
+    config: AppConfig,
+  ) {
+    this.writer = new BatchWriter((orders) => this.write(orders), {
+      maxBatch: config.COMMIT_BATCH_MAX,
+      concurrency: 2,
+    });
+  }
+
+  commit(order: OrderRow): Promise<void> {
+    return this.writer.submit(order);
+  }
+
+  /** On SIGTERM: the HTTP server has stopped taking requests; let the last groups commit. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer.drain();
+  }
+
+  private async write(orders: OrderRow[]): Promise<WriteOutcome> {
+    let outcome: WriteOutcome;
+    try {
+      outcome = await this.repository.insertMany(orders);
+    } catch (error) {
+      // The group may have committed: each order must learn that, not be written again one by one
+      // (the BatchWriter's retry after a failed group), which would fail on its own committed row
+      // or be refused by a dead connection and read as "never written". Each order's caller asks
+      // MySQL instead (OrderService.recover).
+      if (orders.length > 1 && mayHaveCommitted(error)) return orders.map(() => error as Error);
+      throw error;
+    }
+    const committed = orders.filter((_, i) => !outcome?.[i]).map((o) => o.id);
+    // Best effort: an entry left behind only costs a reconciler one look-up after this node stops.
+    await this.stock
+      .settle(committed)
+      .catch((e: Error) => this.logger.warn(`Could not clear pending orders: ${e.message}`));
+    return outcome;
+  }
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { WriteOutcome } from '../../platform/database/batch-writer';
+import { CartItem, parseItems } from '../stock/cart-items';
+
+export interface OrderRow {
+  id: string;
+  userId: number;
+  items: CartItem[];
+  total: number;
+}
+
+/** The order was voided by whoever reconciled its node after that node stopped renewing its lease. */
+export class OrderVoidedError extends Error {
+  constructor(readonly orderId: string) {
+    super(`Order ${orderId} was voided before it could commit`);
+  }
+}
+
+/** MySQL access for orders, in plain SQL that runs on MariaDB and MySQL 8 alike. */
+@Injectable()
+export class OrderRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * One INSERT ... SELECT for the whole group: a single statement, so its rows commit together.
+   * Rows whose id is in `order_void` are skipped: under InnoDB's default isolation the statement
+   * share-locks what it reads of `order_void`, so it and a reconciler voiding an order (see
+   * {@link voidUnlessCommitted}) are serialised and exactly one of them wins.
+   */
+  async insertMany(orders: readonly OrderRow[]): Promise<WriteOutcome> {
+    const rows = orders
+      .map((_, i) =>
+        i === 0 ? 'SELECT ? AS id, ? AS user_id, ? AS items, ? AS total' : 'SELECT ?, ?, ?, ?',
+      )
+      .join(' UNION ALL ');
+    const params = orders.flatMap((o) => [o.id, o.userId, JSON.stringify(o.items), o.total]);
+    const result: { affectedRows: number } = await this.db.query(
+      `INSERT INTO \`order\` (id, user_id, items, total) SELECT v.id, v.user_id, v.items, v.total FROM (${rows}) v
+       WHERE NOT EXISTS (SELECT 1 FROM order_void w WHERE w.id = v.id)`,
+      params,
+    );
+    if (result.affectedRows === orders.length) return;
+    const voided: { id: string }[] = await this.db.query(
+      'SELECT id FROM order_void WHERE id IN (?)',
+      [orders.map((o) => o.id)],
+    );
+    const ids = new Set(voided.map((v) => v.id));
+    return orders.map((o) => (ids.has(o.id) ? new OrderVoidedError(o.id) : undefined));
+  }
+
+  /**
+   * For a reconciler: true if the order committed; otherwise voids it so that it never can. The
+   * void row is written first, then the order looked up with a locking read, in one transaction.
+   */
+  async voidUnlessCommitted(orderId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [orderId]);
+      const rows: unknown[] = await tx.query(
+        'SELECT 1 FROM `order` WHERE id = ? LOCK IN SHARE MODE',
+        [orderId],
+      );
+      return rows.length > 0;
+    });
+  }
+
+  /**
+   * For an order answered SERVICE_UNAVAILABLE while its commit outcome was unknown: makes that
+   * answer true. Voids it as above and deletes it if it had committed, in one transaction; true if
+   * it had. Safe to repeat.
+   */
+  async takeBack(orderId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [orderId]);
+      const deleted: { affectedRows: number } = await tx.query('DELETE FROM `order` WHERE id = ?', [
+        orderId,
+      ]);
+      return deleted.affectedRows === 1;
+    });
+  }
+
+  async findByUser(userId: number): Promise<OrderRow[]> {
+    return this.map(
+      await this.db.query('SELECT id, user_id, items, total FROM `order` WHERE user_id = ?', [
+        userId,
+      ]),
+    );
+  }
+
+  async findAll(): Promise<OrderRow[]> {
+    return this.map(
+      await this.db.query('SELECT id, user_id, items, total FROM `order` ORDER BY created_at, id'),
+    );
+  }
+
+  private map(rows: { id: string; user_id: number; items: string; total: number }[]): OrderRow[] {
+    return rows.map((r) => ({
+      id: r.id,
+      userId: Number(r.user_id),
+      items: parseItems(r.items),
+      total: Number(r.total),
+    }));
+  }
+}

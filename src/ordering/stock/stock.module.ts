@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ClusterModule } from '../../cluster/cluster.module';
+import { AuthModule } from '../../identity/auth.module';
+import { FoodCatalog } from '../catalog/food-catalog.service';
+import { FoodsController } from '../catalog/foods.controller';
+import { OrderStateBuilder } from './order-state.builder';
+import { StockService } from './stock.service';
+
+@Module({
+  imports: [AuthModule, ClusterModule],
+  controllers: [FoodsController],
+  providers: [FoodCatalog, OrderStateBuilder, StockService],
+  exports: [FoodCatalog, StockService],
+})
+export class StockModule {}

@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
+import { DatasetService } from '../../platform/dataset/dataset.service';
+import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
+import { ErrorCode } from '../../platform/errors/error-codes';
+import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
+import { mayHaveRun } from '../../platform/redis/redis-errors';
+import { REDIS } from '../../platform/redis/redis.constants';
+import { OrderingKeys } from '../ordering-keys';
+import { ClusterKeys } from '../../cluster/cluster-keys';
+import { runScript } from '../../platform/redis/redis-scripts';
+import { parseCart } from './cart-items';
+
+const REFUSALS: Readonly<Record<string, ErrorCode>> = {
+  ORDER_OUT_OF_LIMIT: ErrorCode.ORDER_OUT_OF_LIMIT,
+  EMPTY_CART: ErrorCode.EMPTY_CART,
+  FOOD_OUT_OF_STOCK: ErrorCode.FOOD_OUT_OF_STOCK,
+};
+
+/** Stock taken for an order: the cart as it was when the order took it. */
+export interface Reservation {
+  userId: number;
+  orderId: string;
+  cart: string;
+}
+
+/** Takes and gives back stock in the shared pool, atomically with the one-order-per-user marker. */
+@Injectable()
+export class StockService {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly dataset: DatasetService,
+    private readonly leases: StockLeaseService,
+  ) {}
+
+  /**
+   * One Redis round trip in the common case: checks the user has not ordered and that every food
+   * in the cart is covered (this node's lease first, then the pool), then takes it all, records
+   * the sale against the lease and marks the user. Only when the pool is dry and other nodes hold
+   * leases does a second call let the script take their unsold units, so no unit is stranded.
+   * Throws the contract's refusal otherwise.
+   */
+  async reserve(userId: number, orderId: string, cartKey: string): Promise<Reservation> {
+    const version = this.dataset.current?.version;
+    if (version === undefined) throw new ServiceUnavailableError();
+    const keys = [
+      OrderingKeys.orderDataset,
+      ClusterKeys.stockPool,
+      OrderingKeys.orderMarkers,
+      cartKey,
+      this.leases.keys.registry,
+      this.leases.keys.own,
+      this.pendingKey,
+      OrderingKeys.pendingNodes,
+    ];
+    const args = [version, userId, orderId, this.leases.id];
+    let result: [string, string?];
+    try {
+      result = await runScript(this.redis, 'order-place', keys, args);
+      if (result[0] === 'RETRY_WITH_LEASES')
+        result = await runScript(
+          this.redis,
+          'order-place',
+          [...keys, ...(await this.leases.allLeaseKeys())],
+          args,
+        );
+    } catch (err) {
+      result = await this.resultOfLost(orderId, err);
+    }
+    const [status, cart] = result;
+    if (status === 'OK' && cart !== undefined) {
+      for (const item of parseCart(cart)) this.leases.recordSale(item.food_id, item.count);
+      return { userId, orderId, cart };
+    }
+    const refusal = REFUSALS[status];
+    // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
+    // cannot come back from a call that passed every lease.
+    throw refusal ? DomainError.of(refusal) : new ServiceUnavailableError(status);
+  }
+
+  /**
+   * The order script's answer was lost with the connection. If it took the stock, it left the
+   * order among this node's pending ones, with its cart: then the order goes on to its commit.
+   * If it did not (or refused, which changes nothing), the client gets a 503 with nothing applied.
+   * If Redis stays unreachable, a 503 too, and this node's reconciler settles the order later.
+   */
+  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?]> {
+    if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
+    let entry: string | null;
+    try {
+      entry = await askUntilAnswered(() => this.redis.hget(this.pendingKey, orderId));
+    } catch {
+      throw new ServiceUnavailableError(error);
+    }
+    if (entry === null) throw new ServiceUnavailableError(error);
+    // "userId|cart", as order-place.lua wrote it.
+    return ['OK', entry.slice(entry.indexOf('|') + 1)];
+  }
+
+  /**
+   * Gives back the stock of an order that will not commit, to the pool (wherever it came from: the
+   * total is what must be conserved). `keepMarker` when MySQL turned out to hold another order of
+   * the user. `nodeId` names the node that took it (another one when reconciling a dead node).
+   * Safe to call twice: returns false if the order was no longer pending. Clears the order's
+   * refused-in-doubt flag in the same step (see markRefusedInDoubt).
+   */
+  async release(orderId: string, keepMarker: boolean, nodeId = this.leases.id): Promise<boolean> {
+    const keys = [
+      ClusterKeys.stockPool,
+      OrderingKeys.orderMarkers,
+      OrderingKeys.pendingOrders(nodeId),
+      OrderingKeys.ordersRefusedInDoubt,
+    ];
+    return (
+      (await runScript<number>(this.redis, 'order-release', keys, [
+        orderId,
+        keepMarker ? '1' : '0',
+      ])) === 1
+    );
+  }
+
+  /** Orders known committed need no reconciling any more. */
+  async settle(orderIds: readonly string[], nodeId = this.leases.id): Promise<void> {
+    if (orderIds.length > 0) await this.redis.hdel(OrderingKeys.pendingOrders(nodeId), ...orderIds);
+  }
+
+  /**
+   * Records, before its client is answered SERVICE_UNAVAILABLE, that an order's commit is in doubt,
+   * so that the order is taken back (not kept) by whoever settles it, this node or another one
+   * after this node died. Only while the order is pending (atomically checked), so no flag outlives
+   * its order; returns false if another node settled it already (this one had stalled).
+   */
+  async markRefusedInDoubt(orderId: string): Promise<boolean> {
+    return (
+      (await runScript<number>(
+        this.redis,
+        'order-refuse-in-doubt',
+        [this.pendingKey, OrderingKeys.ordersRefusedInDoubt],
+        [orderId],
+      )) === 1
+    );
+  }
+
+  /** Which of `orderIds` were answered SERVICE_UNAVAILABLE in doubt (see markRefusedInDoubt). */
+  async refusedInDoubt(orderIds: readonly string[]): Promise<Set<string>> {
+    if (orderIds.length === 0) return new Set();
+    const flags = await this.redis.smismember(OrderingKeys.ordersRefusedInDoubt, ...orderIds);
+    return new Set(orderIds.filter((_, i) => flags[i] === 1));
+  }
+
+  /** Ids of the orders a node took in Redis without (yet) seeing them committed. */
+  async pendingOf(nodeId: string): Promise<string[]> {
+    return this.redis.hkeys(OrderingKeys.pendingOrders(nodeId));
+  }
+
+  /** Nodes that may have pending orders. */
+  async nodesWithPending(): Promise<string[]> {
+    return this.redis.smembers(OrderingKeys.pendingNodes);
+  }
+
+  /** Drops a node from {@link nodesWithPending} once it has none left (atomically checked). */
+  async forgetNode(nodeId: string): Promise<void> {
+    await runScript(
+      this.redis,
+      'pending-forget',
+      [OrderingKeys.pendingNodes, OrderingKeys.pendingOrders(nodeId)],
+      [nodeId],
+    );
+  }
+
+  private get pendingKey(): string {
+    return OrderingKeys.pendingOrders(this.leases.id);
+  }
+}

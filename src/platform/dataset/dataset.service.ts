@@ -1,0 +1,93 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+
+export interface DatasetInfo {
+  version: string;
+  users: number;
+  foods: number;
+}
+
+/** Something that builds in-memory or Redis state from the dataset, e.g. the user directory. */
+export type DatasetLoader = (dataset: DatasetInfo) => Promise<void>;
+
+/**
+ * Watches the `dataset` row that `npm run data -- generate` rewrites, and has every registered
+ * loader rebuild its state when the version changes, so running nodes pick up a new dataset
+ * without a restart. The node is ready once every loader has finished for the current version.
+ */
+@Injectable()
+export class DatasetService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DatasetService.name);
+  private readonly loaders: { name: string; load: DatasetLoader }[] = [];
+  private loaded: DatasetInfo | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Registers a loader; call from a constructor so it runs in the first load at bootstrap. */
+  register(name: string, load: DatasetLoader): void {
+    this.loaders.push({ name, load });
+  }
+
+  /** The dataset every loader has finished loading, or undefined while none is. */
+  get current(): DatasetInfo | undefined {
+    return this.loaded;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), this.config.DATASET_POLL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Checks the version now and reloads if it changed; concurrent calls share one check. */
+  poll(): Promise<void> {
+    this.polling ??= this.check().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async check(): Promise<void> {
+    let latest: DatasetInfo | undefined;
+    try {
+      const rows: { version: string; users: number; foods: number }[] = await this.db.query(
+        'SELECT version, users, foods FROM dataset WHERE id = 1',
+      );
+      latest = rows[0] && {
+        version: rows[0].version,
+        users: Number(rows[0].users),
+        foods: Number(rows[0].foods),
+      };
+    } catch (err) {
+      this.logger.warn(`Cannot read the dataset version: ${(err as Error).message}`);
+      return;
+    }
+    if (!latest) {
+      if (!this.loaded)
+        this.logger.warn(
+          'No dataset loaded yet: run `npm run data -- generate` (npm start does it)',
+        );
+      return;
+    }
+    if (latest.version === this.loaded?.version) return;
+    const started = Date.now();
+    try {
+      for (const loader of this.loaders) await loader.load(latest);
+      this.loaded = latest;
+      this.logger.log(
+        `Dataset ${latest.version} loaded (${latest.users} users, ${latest.foods} foods) in ${Date.now() - started} ms`,
+      );
+    } catch (err) {
+      // Keep serving the previous dataset (if any) and try again on the next poll.
+      this.logger.error(`Loading dataset ${latest.version} failed: ${(err as Error).message}`);
+    }
+  }
+}

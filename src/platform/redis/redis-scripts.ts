@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** The app's root (`dist/` or `src/`): each context keeps its scripts in a `scripts/` folder. */
+const APP_ROOT = join(__dirname, '..', '..');
+
+/** Every `<context>/.../scripts/*.lua` under the app's root, found once at start-up. */
+function scriptFiles(dir: string = APP_ROOT): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (!entry.isDirectory() || entry.name === 'node_modules') return [];
+    if (entry.name !== 'scripts') return scriptFiles(path);
+    return readdirSync(path)
+      .filter((file) => file.endsWith('.lua'))
+      .map((file) => join(path, file));
+  });
+}
+
+/** Key count each script declares on its first line: `--! keys: N` (exactly N) or `N+` (at least N). */
+const declaredKeys = new Map<string, { count: number; more: boolean }>();
+
+/**
+ * Registers every context's `scripts/*.lua` on the client as a custom command. ioredis sends EVALSHA and
+ * falls back to EVAL once when the server does not know the script yet (after a restart or
+ * SCRIPT FLUSH). Key counts are passed per call, so a script may take a variable number of keys.
+ */
+export function defineScripts(redis: Redis): void {
+  for (const path of scriptFiles()) {
+    const file = basename(path);
+    const lua = readFileSync(path, 'utf8');
+    const header = /^--! keys: (\d+)(\+?)/.exec(lua);
+    if (!header) throw new Error(`${file}: first line must be "--! keys: N" or "--! keys: N+"`);
+    const name = file.replace(/\.lua$/, '');
+    declaredKeys.set(name, { count: Number(header[1]), more: header[2] === '+' });
+    redis.defineCommand(commandName(name), { lua });
+  }
+}
+
+/** Runs a script registered by {@link defineScripts}; `name` is the file name without `.lua`. */
+export function runScript<T>(
+  redis: Redis,
+  name: string,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<T> {
+  const declared = declaredKeys.get(name);
+  const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[
+    commandName(name)
+  ];
+  if (!declared || typeof command !== 'function')
+    throw new Error(`Redis script ${name} is not defined`);
+  if (keys.length < declared.count || (!declared.more && keys.length > declared.count)) {
+    throw new Error(
+      `Redis script ${name} takes ${declared.count}${declared.more ? ' or more' : ''} keys, got ${keys.length}`,
+    );
+  }
+  return command.call(redis, keys.length, ...keys, ...args);
+}
+
+function commandName(name: string): string {
+  return `lua_${name.replace(/[^a-z0-9]/gi, '_')}`;
+}

@@ -1,0 +1,24 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ClusterModule } from '../../cluster/cluster.module';
+import { LeaderScheduler } from '../../cluster/leadership/leader-scheduler.service';
+import { SchedulerModule } from '../../cluster/leadership/scheduler.module';
+import { TicketRotationJob } from './ticket-rotation.job';
+import { TicketRotator } from './ticket-rotator.service';
+import { TicketResolver } from './ticket.resolver';
+import { TicketService } from './ticket.service';
+
+@Module({
+  imports: [ClusterModule, SchedulerModule],
+  providers: [TicketService, TicketRotator, TicketRotationJob, TicketResolver],
+  exports: [TicketService],
+})
+export class TicketModule implements OnModuleInit {
+  constructor(
+    private readonly scheduler: LeaderScheduler,
+    private readonly rotation: TicketRotationJob,
+  ) {}
+
+  onModuleInit(): void {
+    this.scheduler.register(this.rotation);
+  }
+}

@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { NodeIdentity } from '../../cluster/membership/node-identity';
+import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
+import { RetryLater } from '../../platform/resilience/retry-later';
+import { Metrics } from '../../platform/metrics/metrics.service';
+import { REDIS } from '../../platform/redis/redis.constants';
+import { VotingKeys } from '../voting-keys';
+import type { SettleOutcome } from './commit-outcome';
+import {
+  InDoubtGroup,
+  InDoubtGroupRecord,
+  decodeInDoubtGroup,
+  encodeInDoubtGroup,
+} from './in-doubt-group-record';
+import { VoteCountRepository } from './vote-count.repository';
+import { VoteLedger } from './vote-ledger.service';
+
+export type { InDoubtGroup } from './in-doubt-group-record';
+
+const EVERY_MS = 500;
+/** Half the hour vote_group rows are kept (VoteGroupPruneJob): a pruned group cannot be told apart. */
+const FOR_MS = 30 * 60_000;
+
+/**
+ * The votes of a group whose commit outcome MySQL could not be asked about in time were answered
+ * SERVICE_UNAVAILABLE, so they must not count. Once MySQL answers again, the group is voided if it
+ * never committed, or its votes are taken back if it did (VoteCountRepository.revertUnlessVoid);
+ * then it is settled in Redis. Until then its votes stay in flight there, so their users' queries
+ * read MySQL instead of a cached count.
+ *
+ * Each group is also recorded in Redis before its votes are answered, and the record is dropped
+ * once the group is settled. Should its node die first (or stop with it unsettled), the leader
+ * adopts it ({@link adoptOrphans}) once that node's lease has expired, and settles it the same
+ * way. Settling is safe to repeat and to run on two nodes at once (a paused node that comes back):
+ * MySQL serialises the two reverts on the group's row, and a second Redis settle only drops
+ * cached counts again.
+ */
+@Injectable()
+export class InDoubtVoteGroups implements OnApplicationShutdown {
+  private readonly logger = new Logger(InDoubtVoteGroups.name);
+  private readonly groups = new RetryLater<InDoubtGroup & { settleAs?: SettleOutcome }>({
+    everyMs: EVERY_MS,
+    forMs: FOR_MS,
+    attempt: (group) => this.settle(group),
+    onGiveUp: (group, error) =>
+      this.logger.error(
+        `Vote group ${group.groupId}, answered SERVICE_UNAVAILABLE, is still not settled after ${FOR_MS / 60_000} min (${(error as Error).message}): if it committed, its votes count`,
+      ),
+  });
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly repository: VoteCountRepository,
+    private readonly ledger: VoteLedger,
+    private readonly leases: StockLeaseService,
+    private readonly node: NodeIdentity,
+    private readonly metrics: Metrics,
+  ) {
+    metrics.declare('vote.groupsVoidedLate', 'vote.groupsReverted', 'vote.groupsAdopted');
+    metrics.gauge('vote.groupsUnsettled', () => this.groups.size);
+  }
+
+  /**
+   * Takes on a group before its votes are answered: recorded in Redis first, so that it outlives
+   * this node. If Redis cannot take the record, only this node knows of the group (logged).
+   */
+  async add(group: InDoubtGroup): Promise<void> {
+    const record = encodeInDoubtGroup({ group, nodeId: this.node.id, at: Date.now() });
+    await this.redis
+      .hset(VotingKeys.voteGroupsInDoubt, group.groupId, record)
+      .catch((e: Error) =>
+        this.logger.error(
+          `Could not record vote group ${group.groupId} as in doubt (${e.message}): should this node die before settling it, it counts if it committed`,
+        ),
+      );
+    this.groups.add(group.groupId, { ...group });
+  }
+
+  /**
+   * For the leader: takes on the recorded groups of nodes that are no longer alive (their lease
+   * expired). Returns how many it adopted now.
+   */
+  async adoptOrphans(): Promise<number> {
+    const records = await this.redis.hgetall(VotingKeys.voteGroupsInDoubt);
+    const orphans: InDoubtGroupRecord[] = [];
+    for (const [groupId, value] of Object.entries(records)) {
+      const record = decodeInDoubtGroup(groupId, value);
+      if (!record) {
+        this.logger.error(
+          `Dropping an unreadable in-doubt vote group record ${groupId}: ${value.slice(0, 200)}`,
+        );
+        await this.redis.hdel(VotingKeys.voteGroupsInDoubt, groupId);
+      } else if (record.nodeId !== this.node.id && !this.groups.has(groupId)) orphans.push(record);
+    }
+    if (orphans.length === 0) return 0;
+    const alive = await this.leases.alive([...new Set(orphans.map((r) => r.nodeId))]);
+    let adopted = 0;
+    for (const { group, nodeId, at } of orphans.filter((r) => !alive.has(r.nodeId))) {
+      const left = at + FOR_MS - Date.now();
+      if (left <= 0) {
+        // Its vote_group row may be pruned soon, after which a revert could not tell it committed.
+        this.logger.error(
+          `Vote group ${group.groupId} of dead node ${nodeId} has waited over ${FOR_MS / 60_000} min: given up; if it committed, its votes count`,
+        );
+        await this.redis.hdel(VotingKeys.voteGroupsInDoubt, group.groupId);
+        continue;
+      }
+      this.logger.warn(
+        `Adopting vote group ${group.groupId} (${group.uses.length} vote(s) answered SERVICE_UNAVAILABLE) of dead node ${nodeId}`,
+      );
+      this.metrics.inc('vote.groupsAdopted');
+      this.groups.add(group.groupId, { ...group }, left);
+      adopted++;
+    }
+    return adopted;
+  }
+
+  /** One last round on SIGTERM; what is left stays recorded for the leader to adopt. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.groups.run();
+    const left = this.groups.stop();
+    if (left.length > 0)
+      this.logger.error(
+        `${left.length} vote group(s) answered SERVICE_UNAVAILABLE are not settled at shutdown: left to the leader, which settles them once MySQL answers`,
+      );
+  }
+
+  /** MySQL first (once), then Redis, then the record goes; a throw means "try again next round". */
+  private async settle(group: InDoubtGroup & { settleAs?: SettleOutcome }): Promise<void> {
+    if (group.settleAs === undefined) {
+      const found = await this.repository.revertUnlessVoid(group.groupId, group.totals);
+      // 'was-void': someone settled it before (another node, or an attempt whose answer was lost),
+      // maybe by reverting it; settling as reverted is right either way, since dropping cached
+      // counts only costs a cache miss.
+      group.settleAs = found === 'voided' ? 'failed' : 'reverted';
+      if (found === 'reverted') {
+        this.metrics.inc('vote.groupsReverted');
+        this.logger.warn(
+          `Vote group ${group.groupId} had committed though answered SERVICE_UNAVAILABLE: its ${group.uses.length} vote(s) are taken back`,
+        );
+      } else {
+        this.metrics.inc('vote.groupsVoidedLate');
+        this.logger.warn(
+          `Vote group ${group.groupId} ${found === 'voided' ? 'never committed; it is void now' : 'was void already'}`,
+        );
+      }
+    }
+    await this.ledger.settle(group.uses, group.settleAs);
+    await this.redis.hdel(VotingKeys.voteGroupsInDoubt, group.groupId);
+  }
+}
