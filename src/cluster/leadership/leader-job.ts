@@ -1,3 +1,4 @@
+import { DiscoveryService } from '@nestjs/core';
 import type { LeaderTerm } from './leader-lease.service';
 
 /** A periodic task that must run on one node of the cluster at a time: the leader. */
@@ -10,3 +11,9 @@ export interface LeaderJob {
   run(term: LeaderTerm): Promise<number>;
   readonly retryMs: number;
 }
+
+/**
+ * Marks a provider as a {@link LeaderJob}: the scheduler finds every one through Nest's discovery
+ * at start-up, so a module declares a job by listing it among its providers, nothing more.
+ */
+export const LeaderOnly = DiscoveryService.createDecorator<void>();

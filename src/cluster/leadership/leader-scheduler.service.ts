@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { LeaderLease, LeaderTerm } from './leader-lease.service';
 import { Metrics } from '../../platform/metrics/metrics.service';
-import { LeaderJob } from './leader-job';
+import { LeaderJob, LeaderOnly } from './leader-job';
 
 /**
  * Runs every registered job on the leader only: jobs start when this node gains the lease and
@@ -10,7 +11,7 @@ import { LeaderJob } from './leader-job';
  * either: its writes are fenced by the term it was given.
  */
 @Injectable()
-export class LeaderScheduler implements OnModuleDestroy {
+export class LeaderScheduler implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LeaderScheduler.name);
   private readonly jobs: LeaderJob[] = [];
   private readonly timers = new Map<LeaderJob, NodeJS.Timeout>();
@@ -19,9 +20,17 @@ export class LeaderScheduler implements OnModuleDestroy {
   constructor(
     private readonly lease: LeaderLease,
     private readonly metrics: Metrics,
+    private readonly discovery: DiscoveryService,
   ) {
     // Subscribed in the constructor: the lease is acquired at bootstrap, after every job registered.
     lease.onChange((term) => (term ? this.startAll(term) : this.stopAll()));
+  }
+
+  /** Registers every provider marked {@link LeaderOnly}, before the lease is first taken. */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: LeaderOnly.KEY })) {
+      if (wrapper.instance) this.register(wrapper.instance as LeaderJob);
+    }
   }
 
   register(job: LeaderJob): void {

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '../cluster.module';
 import { LeaderScheduler } from './leader-scheduler.service';
 
 @Module({
-  imports: [ClusterModule],
+  imports: [ClusterModule, DiscoveryModule],
   providers: [LeaderScheduler],
   exports: [LeaderScheduler],
 })

@@ -1,4 +1,5 @@
 --! keys: 3
+--! include: now-ms
 -- Gives a whole lease back to the pool: its unsold units (leased - sold) return, the lease and its
 -- registry entry go. KEYS: stock pool, lease registry, the lease hash. ARGV: node id, mode:
 -- 'own' (a node stopping, unconditionally) or 'expired' (reclaiming another node's lease, only if
@@ -6,8 +7,7 @@
 -- Returns the number of units returned, or -1 if the lease was not expired.
 if ARGV[2] == 'expired' then
   local expiry = redis.call('ZSCORE', KEYS[2], ARGV[1])
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local now = now_ms()
   if expiry and tonumber(expiry) >= now then return -1 end
 end
 local returned = 0

@@ -1,4 +1,5 @@
 --! keys: 3
+--! include: now-ms
 -- Heartbeat of a node's stock lease, with its top-ups and give-backs in the same step.
 -- KEYS: stock pool, lease registry (zset node -> expiry ms), this node's lease hash
 --       (`l:<food>` units leased, `s:<food>` units sold from them).
@@ -7,8 +8,7 @@
 -- the node starts again from nothing, exactly as if another node had reclaimed it.
 -- Expiry is measured on Redis' clock alone: no node's wall clock decides anything.
 -- Returns {lease hash, pool hash}, both flattened.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 
 local function unsold(food)
   return tonumber(redis.call('HGET', KEYS[3], 'l:' .. food) or '0') - tonumber(redis.call('HGET', KEYS[3], 's:' .. food) or '0')

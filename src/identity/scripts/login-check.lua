@@ -1,10 +1,10 @@
 --! keys: 1
+--! include: now-ms
 -- Failed logins of one username inside the sliding window, on Redis' clock (one clock for every node).
 -- KEYS: the username's failures (sorted set: member -> time of the failure, ms).
 -- ARGV: window ms, most failures allowed.
 -- Returns {failures in the window, ms until the oldest leaves it when at the limit, else 0}.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local failures = redis.call('ZCARD', KEYS[1])

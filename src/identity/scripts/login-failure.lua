@@ -1,9 +1,9 @@
 --! keys: 1
+--! include: now-ms
 -- Records one failed login of a username; the set expires with its newest failure's window.
 -- KEYS: the username's failures (sorted set: member -> time of the failure, ms).
 -- ARGV: window ms, a member unique to this failure, most failures kept.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 -- Past the limit the oldest failures no longer matter: the set stays bounded under a flood.
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[3]) - 1)

@@ -1,4 +1,5 @@
 --! keys: 2
+--! include: now-ms
 -- Adds ARGV[2] (may be negative) of food ARGV[1] to the cart at KEYS[1], refusing (0) when the
 -- cart would then hold more than ARGV[3] items in total; a refused change leaves the cart as it
 -- was. The cart is "foodId:count,..." in the order foods first entered it. ARGV[4]: TTL seconds.
@@ -13,8 +14,7 @@ local function done(result)
   redis.call('EXPIRE', KEYS[2], 60)
   return result
 end
-local now = redis.call('TIME')
-if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[6]) then return done(-1) end
+if now_ms() > tonumber(ARGV[6]) then return done(-1) end
 local cart = redis.call('GET', KEYS[1]) or ''
 local out, total, seen = {}, 0, false
 for id, n in string.gmatch(cart, '(%d+):(%d+)') do

@@ -1,4 +1,5 @@
 --! keys: 8+
+--! include: now-ms
 -- Places an order in one atomic step: one order per user and all-or-nothing stock, decided
 -- together, with every unit's source recorded in the same step as the order marker.
 -- KEYS: dataset version, stock pool, order markers, cart, lease registry, this node's lease, this
@@ -15,8 +16,7 @@ if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return {'ORDER_OUT_OF_LIMIT
 local cart = redis.call('GET', KEYS[4])
 if not cart or cart == '' then return {'EMPTY_CART'} end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local expiry = redis.call('ZSCORE', KEYS[5], ARGV[4])
 local ownValid = expiry and tonumber(expiry) >= now
 

@@ -17,18 +17,32 @@ function scriptFiles(dir: string = APP_ROOT): string[] {
   });
 }
 
+/** Lua shared by several scripts, named by `--! include: <name>` lines after the keys line. */
+const FRAGMENTS_DIR = join(__dirname, 'lua');
+
+/** A script's text with its `--! include:` fragments put in place of those lines. */
+export function withFragments(lua: string, file: string): string {
+  return lua.replace(/^--! include: ([a-z0-9-]+)$/gm, (_line, fragment: string) => {
+    try {
+      return readFileSync(join(FRAGMENTS_DIR, `${fragment}.lua`), 'utf8').trimEnd();
+    } catch {
+      throw new Error(`${file}: no Lua fragment named ${fragment}`);
+    }
+  });
+}
+
 /** Key count each script declares on its first line: `--! keys: N` (exactly N) or `N+` (at least N). */
 const declaredKeys = new Map<string, { count: number; more: boolean }>();
 
 /**
- * Registers every context's `scripts/*.lua` on the client as a custom command. ioredis sends EVALSHA and
- * falls back to EVAL once when the server does not know the script yet (after a restart or
- * SCRIPT FLUSH). Key counts are passed per call, so a script may take a variable number of keys.
+ * Registers every context's `scripts/*.lua` on the client as a custom command. ioredis sends
+ * EVALSHA and falls back to EVAL once when the server does not know the script yet (after a restart
+ * or SCRIPT FLUSH). Key counts are passed per call, so a script may take a variable number of keys.
  */
 export function defineScripts(redis: Redis): void {
   for (const path of scriptFiles()) {
     const file = basename(path);
-    const lua = readFileSync(path, 'utf8');
+    const lua = withFragments(readFileSync(path, 'utf8'), file);
     const header = /^--! keys: (\d+)(\+?)/.exec(lua);
     if (!header) throw new Error(`${file}: first line must be "--! keys: N" or "--! keys: N+"`);
     const name = file.replace(/\.lua$/, '');

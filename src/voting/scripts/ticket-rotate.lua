@@ -1,4 +1,5 @@
 --! keys: 7
+--! include: now-ms
 -- Writes a new ticket, fenced: only the current leader term may, never an older epoch than the
 -- last writer's, and never sooner than one interval after the previous rotation by Redis' own
 -- clock (one clock for the whole cluster, so failovers cannot squeeze in a second ticket).
@@ -9,8 +10,7 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'FENCED'} end
 local epoch = tonumber(ARGV[2])
 local last = redis.call('HMGET', KEYS[6], 'epoch', 'at')
 if last[1] and tonumber(last[1]) > epoch then return {'FENCED'} end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 if last[2] then
   local wait = tonumber(last[2]) + tonumber(ARGV[4]) - now
   if wait > 0 then return {'TOO_SOON', wait} end

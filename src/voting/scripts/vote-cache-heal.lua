@@ -1,11 +1,11 @@
 --! keys: 4
+--! include: now-ms
 -- Ends votes still in flight after ARGV[1] ms: their node died between the Redis step and
 -- settling (a commit takes milliseconds). Releases their pending marks and drops their users'
 -- cached counts, which may miss a vote that did commit. Should such a vote settle after all, it
 -- finds its token gone and drops the counts again (vote-settle.lua), so healing is safe at any age.
 -- KEYS: counts, versions, pending, in-flight votes. ARGV: abandon-after ms. Returns votes healed.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 local after = tonumber(ARGV[1])
 local inflight = redis.call('HGETALL', KEYS[4])
 local healed = 0

@@ -1,4 +1,5 @@
 --! keys: 7
+--! include: now-ms
 -- The vote's one atomic Redis step: the ticket is the one in force (or the previous one within
 -- its grace), it has a use left; take the use, and mark each user as having a vote in flight (a
 -- cache fill must not land until it settles; see vote-cache-fill.lua).
@@ -27,7 +28,6 @@ for i = 4, #ARGV do
   redis.call('HINCRBY', KEYS[6], ARGV[i], 1)
   ids[#ids + 1] = ARGV[i]
 end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 redis.call('HSET', KEYS[7], ARGV[1], now .. ':' .. table.concat(ids, ','))
 return {'OK'}

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { LeaderTerm } from '../../cluster/leadership/leader-lease.service';
 import { AppConfig } from '../../platform/config/app-config';
 import { Metrics } from '../../platform/metrics/metrics.service';
-import type { LeaderJob } from '../../cluster/leadership/leader-job';
+import { LeaderJob, LeaderOnly } from '../../cluster/leadership/leader-job';
 import { TicketRotator } from './ticket-rotator.service';
 
 /**
@@ -12,6 +12,7 @@ import { TicketRotator } from './ticket-rotator.service';
  * out the rest of it; a timer that fires a little early just gets the few ms left to wait.
  */
 @Injectable()
+@LeaderOnly()
 export class TicketRotationJob implements LeaderJob {
   readonly name = 'ticket-rotation';
   readonly retryMs: number;

@@ -1,6 +1,5 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ClusterModule } from '../../cluster/cluster.module';
-import { LeaderScheduler } from '../../cluster/leadership/leader-scheduler.service';
 import { SchedulerModule } from '../../cluster/leadership/scheduler.module';
 import { TicketRotationJob } from './ticket-rotation.job';
 import { TicketRotator } from './ticket-rotator.service';
@@ -12,13 +11,4 @@ import { TicketService } from './ticket.service';
   providers: [TicketService, TicketRotator, TicketRotationJob, TicketResolver],
   exports: [TicketService],
 })
-export class TicketModule implements OnModuleInit {
-  constructor(
-    private readonly scheduler: LeaderScheduler,
-    private readonly rotation: TicketRotationJob,
-  ) {}
-
-  onModuleInit(): void {
-    this.scheduler.register(this.rotation);
-  }
-}
+export class TicketModule {}

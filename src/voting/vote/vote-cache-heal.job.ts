@@ -3,12 +3,13 @@ import type { Redis } from 'ioredis';
 import { Metrics } from '../../platform/metrics/metrics.service';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { runScript } from '../../platform/redis/redis-scripts';
-import type { LeaderJob } from '../../cluster/leadership/leader-job';
+import { LeaderJob, LeaderOnly } from '../../cluster/leadership/leader-job';
 import { VOTE_KEYS } from './vote-keys';
 import { ABANDONED_AFTER_MS } from './vote-ledger.service';
 
 /** Leader-only: ends the votes whose node died between their Redis step and settling (vote-cache-heal.lua). */
 @Injectable()
+@LeaderOnly()
 export class VoteCacheHealJob implements LeaderJob {
   readonly name = 'vote-cache-heal';
   readonly retryMs = 5000;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/app-config';
-import type { LeaderJob } from '../../cluster/leadership/leader-job';
+import { LeaderJob, LeaderOnly } from '../../cluster/leadership/leader-job';
 import { InDoubtVoteGroups } from './in-doubt-vote-groups.service';
 
 /**
@@ -9,6 +9,7 @@ import { InDoubtVoteGroups } from './in-doubt-vote-groups.service';
  * and the common case costs one HGETALL of an empty hash.
  */
 @Injectable()
+@LeaderOnly()
 export class VoteGroupAdoptJob implements LeaderJob {
   readonly name = 'vote-group-adopt';
   readonly retryMs: number;

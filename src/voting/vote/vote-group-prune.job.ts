@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { LeaderJob } from '../../cluster/leadership/leader-job';
+import { LeaderJob, LeaderOnly } from '../../cluster/leadership/leader-job';
 import { VoteCountRepository } from './vote-count.repository';
 
 /** Group records older than this are forgotten: a commit's doubt is settled within seconds. */
@@ -10,6 +10,7 @@ const EVERY_MS = 60_000;
 
 /** Leader-only: keeps `vote_group` (one row per group commit) from growing without bound. */
 @Injectable()
+@LeaderOnly()
 export class VoteGroupPruneJob implements LeaderJob {
   readonly name = 'vote-group-prune';
   readonly retryMs = EVERY_MS;

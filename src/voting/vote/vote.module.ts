@@ -1,6 +1,5 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ClusterModule } from '../../cluster/cluster.module';
-import { LeaderScheduler } from '../../cluster/leadership/leader-scheduler.service';
 import { SchedulerModule } from '../../cluster/leadership/scheduler.module';
 import { AuthModule } from '../../identity/auth.module';
 import { TicketModule } from '../ticket/ticket.module';
@@ -30,17 +29,4 @@ import { VoteService } from './vote.service';
     VoteGroupAdoptJob,
   ],
 })
-export class VoteModule implements OnModuleInit {
-  constructor(
-    private readonly scheduler: LeaderScheduler,
-    private readonly heal: VoteCacheHealJob,
-    private readonly prune: VoteGroupPruneJob,
-    private readonly adopt: VoteGroupAdoptJob,
-  ) {}
-
-  onModuleInit(): void {
-    this.scheduler.register(this.heal);
-    this.scheduler.register(this.prune);
-    this.scheduler.register(this.adopt);
-  }
-}
+export class VoteModule {}
