@@ -5,7 +5,7 @@ import { AppNode, TestEnv, createTestEnv, redisOf, startNode } from './utils/app
 import {
   Rotation,
   cas,
-  eventually,
+  waitUntil,
   nextTicket,
   redisNow,
   rotationLog,
@@ -43,7 +43,7 @@ const alive = (): AppNode[] =>
 
 /** The node that holds the lease now, by asking each node (the lease's value names it too). */
 async function leader(): Promise<{ node: AppNode; id: string }> {
-  return eventually(
+  return waitUntil(
     async () => {
       const owner = await redis.get(ClusterKeys.leader);
       for (const node of alive()) {
@@ -174,7 +174,7 @@ it('fences a leader paused past its lease: after SIGCONT it does not rotate agai
   stopped.add(paused);
 
   // Another node takes over and rotates while the paused one still believes nothing happened.
-  const takeover = await eventually(
+  const takeover = await waitUntil(
     async () => (await rotationLog(redis)).find((r) => r.at > pausedAt && r.by !== pausedId),
     LEASE_MS + INTERVAL_MS + SLACK_MS * 2,
     'a rotation by another node',

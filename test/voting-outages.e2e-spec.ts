@@ -8,7 +8,7 @@ import {
   QUERY,
   VOTE,
   committedCounts,
-  eventually,
+  waitUntil,
   gql,
   nextTicket,
   queryCount,
@@ -142,7 +142,7 @@ function expectServiceUnavailable(reply: Reply<GraphqlBody<unknown>>, fieldName:
 }
 
 async function waitReady(timeoutMs = 15_000): Promise<void> {
-  await eventually(
+  await waitUntil(
     async () => {
       const reply = await request('GET', `${node.url}/health/ready`, { timeoutMs: 3000 }).catch(
         () => undefined,
@@ -296,7 +296,7 @@ it('replaces a Redis connection gone silent (the peer vanished without a reset):
     // A query waits until the command timeout (the default 5 s), then gets its 503.
     expectServiceUnavailable(await gql(node.url, QUERY, { username: user.name }), 'query');
     // The connection has been silent with commands waiting: the node drops it and connects again.
-    const served = await eventually(
+    const served = await waitUntil(
       () => queryCount(node.url, user.name).catch(() => undefined),
       15_000,
       'the node to be served over a new connection',
@@ -377,7 +377,7 @@ it('settles a commit cut off mid-way: asks MySQL, voids the group that never lan
     const pending = timed(() =>
       gql(node.url, VOTE, { usernames: [cachedUser.name, uncachedUser.name], ticket }),
     ).then((r) => (outcome = r));
-    await eventually(
+    await waitUntil(
       async () => ((await metric('vote.commitGroups')) > groupsBefore ? true : undefined),
       5000,
       'the vote to reach its MySQL commit',
@@ -430,7 +430,7 @@ async function voteCommittedButAnsweredInDoubt(
   const ticket = await freshTicket();
   await beforeVote();
   const pending = gql(url, VOTE, { usernames: [x.name, y.name], ticket });
-  await eventually(
+  await waitUntil(
     async () => ((await committedOf(y)) === 1 ? true : undefined),
     5000,
     'the group to commit in MySQL',
@@ -462,7 +462,7 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     await mysqlProxy.restore();
   }
   // Once MySQL answers, the node takes the group's votes back and settles it in Redis.
-  await eventually(
+  await waitUntil(
     async () => ((await metric('vote.groupsReverted')) === revertedBefore + 1 ? true : undefined),
     10_000,
     'the group to be taken back',
@@ -500,7 +500,7 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     }
     expect(await committedOf(x)).toBe(2);
     // Once the dead node's lease has expired, the leader adopts the group and takes it back.
-    await eventually(
+    await waitUntil(
       async () => ((await committedOf(y)) === 0 ? true : undefined),
       20_000,
       'the group to be taken back',
@@ -508,7 +508,7 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     );
     await expectCommittedExactly([x, y]);
     expect(await metric('vote.groupsAdopted')).toBe(adoptedBefore + 1);
-    await eventually(
+    await waitUntil(
       async () =>
         Object.keys(await redis.hgetall(VotingKeys.voteGroupsInDoubt)).length === 0
           ? true
@@ -553,7 +553,7 @@ it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no res
   expect(await metric('vote.groupsInDoubt')).toBe(inDoubtBefore + 1);
   // Once MySQL answers, the group is settled either way: taken back if the held commit landed
   // when the proxy let it through, voided if it never did.
-  await eventually(
+  await waitUntil(
     async () =>
       (await metric('vote.groupsReverted')) > revertedBefore ||
       (await voidedGroups()) > voidedBefore
@@ -563,7 +563,7 @@ it('answers a vote with SERVICE_UNAVAILABLE while MySQL hangs (no answer, no res
     'the group to be settled',
     100,
   );
-  await eventually(
+  await waitUntil(
     async () =>
       Object.keys(await redis.hgetall(VotingKeys.voteInflight)).length === 0 ? true : undefined,
     10_000,
@@ -598,7 +598,7 @@ async function voteWithLostTake(
   redisProxy.pauseRepliesAfter(ticket);
   try {
     const pending = timed(() => gql(node.url, VOTE, { usernames: [user.name], ticket }));
-    await eventually(
+    await waitUntil(
       async () => ((await redis.hlen(VotingKeys.voteInflight)) === 1 ? true : undefined),
       5000,
       'the take to run in Redis',
@@ -637,7 +637,7 @@ it('undoes, once Redis answers again, a take whose answer was lost while Redis s
   const { reply } = await voteWithLostTake(user, ticket, 3500);
   expectServiceUnavailable(reply, 'vote');
   // Well before the heal job would (30 s), the node itself undoes the take.
-  await eventually(
+  await waitUntil(
     async () => ((await redis.hlen(VotingKeys.voteInflight)) === 0 ? true : undefined),
     5000,
     'the lost take to be undone',
@@ -675,7 +675,7 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
     );
     // The Redis step is done and its answer reached the node: its group commit has started (the
     // counter is bumped right before the INSERT is sent, and /metrics needs neither store).
-    await eventually(
+    await waitUntil(
       async () => ((await metric('vote.commitGroups')) > groupsBefore ? true : undefined),
       5000,
       'the vote to reach its MySQL commit',
@@ -723,7 +723,7 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
 
   // Until the vote is healed, and after, every query answers exactly what MySQL holds.
   const seen: number[] = [];
-  await eventually(
+  await waitUntil(
     async () => {
       const [countX, countY] = await Promise.all([
         queryCount(node.url, x.name),

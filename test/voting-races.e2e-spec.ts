@@ -7,7 +7,7 @@ import {
   cachedCounts,
   cas,
   committedCounts,
-  eventually,
+  waitUntil,
   nextTicket,
   queryCount,
   redisNow,
@@ -216,7 +216,7 @@ it('ends a vote its node abandoned mid-flight, so the cache can fill again', asy
   expect(await redis.hget(VotingKeys.voteCounts, field)).toBeNull();
 
   // The leader's heal job (every 5 s) ends it; then the next query fills the cache again.
-  await eventually(
+  await waitUntil(
     async () => ((await redis.hlen(VotingKeys.voteInflight)) === 0 ? true : undefined),
     10_000,
     'the heal job',

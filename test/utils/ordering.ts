@@ -312,24 +312,7 @@ export function expectConsistent(state: OrderingState): void {
     expect([order.userId, state.markers.get(order.userId)]).toEqual([order.userId, order.id]);
 }
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value `accept` likes, or fails with the last value after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 5000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) return value;
-    await sleep(intervalMs);
-  }
-}
+export { eventually, sleep } from './wait';
 
 /** Runs `tasks` with at most `limit` at once; results in input order. */
 export async function runLimited<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {

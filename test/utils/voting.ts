@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { VotingKeys } from '../../src/voting/voting-keys';
 import { Reply, request } from './http';
+import { sleep } from './wait';
 
 /** Helpers of the voting suites: GraphQL calls on the wire, and what MySQL and Redis hold. */
 
@@ -122,22 +123,4 @@ export async function redisNow(redis: Redis): Promise<number> {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { sleep, waitUntil } from './wait';
