@@ -1,12 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import type { LeaderTerm } from '../../cluster/leadership/leader-lease.service';
 import { NodeIdentity } from '../../cluster/membership/node-identity';
 import { AppConfig } from '../../platform/config/app-config';
-import { REDIS } from '../../platform/redis/redis.constants';
-import { ClusterKeys } from '../../cluster/cluster-keys';
-import { runScript } from '../../platform/redis/redis-scripts';
-import { TICKET_STATE_KEYS } from './ticket-keys';
+import { VotingScripts } from '../voting-scripts';
 import { newTicket } from './ticket-value';
 
 export type RotationResult =
@@ -16,26 +12,19 @@ export type RotationResult =
 @Injectable()
 export class TicketRotator {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly scripts: VotingScripts,
     private readonly identity: NodeIdentity,
     private readonly config: AppConfig,
   ) {}
 
   async rotate(term: LeaderTerm): Promise<RotationResult> {
-    const keys = [ClusterKeys.leader, ...TICKET_STATE_KEYS];
-    const args = [
+    const [status, value] = await this.scripts.rotateTicket(
       term.owner,
       term.epoch,
       newTicket(),
       this.config.TICKET_INTERVAL_MS,
       this.config.TICKET_GRACE_MS,
       this.identity.id,
-    ];
-    const [status, value] = await runScript<[string, number?]>(
-      this.redis,
-      'ticket-rotate',
-      keys,
-      args,
     );
     if (status === 'OK') return { status, at: Number(value) };
     if (status === 'TOO_SOON') return { status, waitMs: Number(value) };

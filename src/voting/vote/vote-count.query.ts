@@ -6,13 +6,11 @@ import { ErrorCode } from '../../platform/errors/error-codes';
 import { Metrics } from '../../platform/metrics/metrics.service';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { VotingKeys } from '../voting-keys';
-import { runScript } from '../../platform/redis/redis-scripts';
+import { VotingScripts } from '../voting-scripts';
 import { UserDirectory } from '../../identity/user-directory.service';
 import { Coalescer } from './coalescer';
 import { VoteCountRepository } from './vote-count.repository';
 import { checkUsername } from './vote-input';
-
-const READ_KEYS = [VotingKeys.voteCounts, VotingKeys.votePending];
 
 /**
  * `query(username)`: cache-aside over `vote_count`. A hit is one script call (vote-cache-read.lua:
@@ -28,6 +26,7 @@ export class VoteCountQuery {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly scripts: VotingScripts,
     private readonly repository: VoteCountRepository,
     private readonly users: UserDirectory,
     private readonly dataset: DatasetService,
@@ -78,17 +77,12 @@ export class VoteCountQuery {
   }
 
   private cachedCount(field: string): Promise<string | null> {
-    return runScript<string | null>(this.redis, 'vote-cache-read', READ_KEYS, [field]);
+    return this.scripts.cachedCount(field);
   }
 
   private async fill(field: string, count: number, version: string): Promise<void> {
     try {
-      const keys = [VotingKeys.voteCounts, VotingKeys.voteVersions, VotingKeys.votePending];
-      const stored = await runScript<number>(this.redis, 'vote-cache-fill', keys, [
-        field,
-        count,
-        version,
-      ]);
+      const stored = await this.scripts.fillCount(field, count, version);
       this.metrics.inc(stored === 1 ? 'query.cacheFills' : 'query.cacheFillsRefused');
     } catch (error) {
       // The count itself is fresh; only the cache stays cold.

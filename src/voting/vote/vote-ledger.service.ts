@@ -9,9 +9,8 @@ import { randomBase64url } from '../../platform/random/random-pool';
 import { mayHaveRun } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { VotingKeys } from '../voting-keys';
-import { runScript } from '../../platform/redis/redis-scripts';
+import { VotingScripts } from '../voting-scripts';
 import type { SettleOutcome } from './commit-outcome';
-import { VOTE_KEYS } from './vote-keys';
 
 /**
  * A vote still in flight this long after its Redis step is taken for abandoned (its node died):
@@ -57,6 +56,7 @@ export class VoteLedger implements OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly scripts: VotingScripts,
     private readonly config: AppConfig,
   ) {}
 
@@ -69,12 +69,7 @@ export class VoteLedger implements OnApplicationShutdown {
     const token = randomBase64url(12);
     let status: string;
     try {
-      [status] = await runScript<[string]>(this.redis, 'vote-take', VOTE_KEYS.take, [
-        token,
-        ticket,
-        this.config.TICKET_MAX_USES,
-        ...userIds,
-      ]);
+      status = await this.scripts.take(token, ticket, this.config.TICKET_MAX_USES, userIds);
     } catch (error) {
       status = await this.statusOfLost({ token, ticket, userIds }, error);
     }
@@ -90,7 +85,7 @@ export class VoteLedger implements OnApplicationShutdown {
   async settle(uses: readonly TakenUse[], outcome: SettleOutcome): Promise<void> {
     const args: (string | number)[] = [outcome];
     for (const use of uses) args.push(use.token, use.ticket, use.userIds.length, ...use.userIds);
-    await runScript(this.redis, 'vote-settle', VOTE_KEYS.settle, args);
+    await this.scripts.settle(args);
   }
 
   /**
