@@ -163,6 +163,21 @@ describe('every GraphQL error has extensions.code', () => {
     expect(codesOf(reply.body as never)).toEqual([code]);
   });
 
+  it.each([
+    ['an empty operationName', 'operationName=&query=%7Bcas%7D', 'GRAPHQL_VALIDATION_FAILED'],
+    ['an unknown operationName', 'operationName=X&query=%7Bcas%7D', 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'two operations and no operationName',
+      `query=${encodeURIComponent('query A { cas } query B { cas }')}`,
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    ['variables that are not an object', 'variables=1&query=%7B%20cas%20%7D', 'BAD_REQUEST'],
+  ])('a GET with %s', async (_name, search, code) => {
+    const reply = await request('GET', `${nodeA.url}/graphql?${search}`);
+    expect(reply.status).toBeLessThan(500);
+    expect(codesOf(reply.body as never)).toEqual([code]);
+  });
+
   it('a mutation over GET', async () => {
     const reply = await request(
       'GET',
@@ -227,6 +242,24 @@ describe('malformed HTTP and slow clients', () => {
   ])('answers %s with the JSON body and closes', async (_name, payload, status, code) => {
     const { text, closed } = await rawExchange(nodeA.port, payload);
     expect(closed).toBe(true);
+    expectJsonAnswer(text, status, code);
+  });
+
+  it.each([
+    [
+      'an Expect other than 100-continue',
+      'GET /foods HTTP/1.1\r\nHost: x\r\nExpect: junk\r\n\r\n',
+      417,
+      'EXPECTATION_FAILED',
+    ],
+    [
+      'an HTTP/1.1 request without Host',
+      'GET /foods HTTP/1.1\r\nConnection: close\r\n\r\n',
+      400,
+      'BAD_REQUEST',
+    ],
+  ])('answers %s with the JSON body', async (_name, payload, status, code) => {
+    const { text } = await rawExchange(nodeA.port, payload, 3000);
     expectJsonAnswer(text, status, code);
   });
 

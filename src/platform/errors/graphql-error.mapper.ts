@@ -59,6 +59,9 @@ export function toContractError(
     );
   }
   const code = (original as { code?: unknown }).code;
+  // The client went away mid-body: nobody reads the answer, and it is no bug of ours.
+  if (code === 'ECONNRESET' || original.message === 'aborted')
+    return withCode(error, ErrorCode.BAD_REQUEST, 'Request aborted');
   if (typeof code === 'string') {
     if (code in FASTIFY_CODES)
       return withCode(error, FASTIFY_CODES[code], ERROR_CATALOG[FASTIFY_CODES[code]].message);

@@ -1,5 +1,7 @@
 import {
   DocumentNode,
+  getOperationAST,
+  parse,
   FragmentDefinitionNode,
   GraphQLError,
   Kind,
@@ -61,6 +63,45 @@ export function checkSource(source: string, limits: GraphqlLimits): void {
   if (source.length > limits.maxBytes)
     throw tooLarge(`${source.length} characters, at most ${limits.maxBytes}`);
   if (looksLikeJson(source)) throw DomainError.of(ErrorCode.GRAPHQL_PARSE_FAILED);
+}
+
+/**
+ * A GET request's extra checks, for what mercurius handles only on POST (where Fastify's schema
+ * checks the body): `variables` must be a JSON object, and the operation to run must exist, which
+ * mercurius looks up without checking (an empty or unknown `operationName` made it throw). GET
+ * is the rare path (clients POST), so parsing the document here once more costs little.
+ */
+export function checkGetRequest(
+  source: string,
+  query: Record<string, unknown>,
+  limits: GraphqlLimits,
+): void {
+  if (typeof query.variables === 'string' && query.variables !== '') {
+    let variables: unknown;
+    try {
+      variables = JSON.parse(query.variables);
+    } catch {
+      throw new DomainError(ErrorCode.BAD_REQUEST, '`variables` must be a JSON object');
+    }
+    if (variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+      throw new DomainError(ErrorCode.BAD_REQUEST, '`variables` must be a JSON object');
+    }
+  }
+  let document: DocumentNode;
+  try {
+    document = parse(source, { maxTokens: limits.maxTokens });
+  } catch {
+    return; // mercurius parses it again and reports the syntax error with its code
+  }
+  const name = typeof query.operationName === 'string' ? query.operationName : undefined;
+  if (getOperationAST(document, name) === null) {
+    throw new DomainError(
+      ErrorCode.GRAPHQL_VALIDATION_FAILED,
+      name === undefined
+        ? 'The document has several operations: name one with `operationName`'
+        : `No operation named "${name}" in the document`,
+    );
+  }
 }
 
 const SPACE = /[\s\uFEFF,]/;

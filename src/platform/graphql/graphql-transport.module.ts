@@ -2,11 +2,11 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { formatGraphqlErrors } from '../errors/graphql-error.formatter';
 import { registerGraphiql } from './graphiql.plugin';
-import { checkSource, documentLimitsRule, GraphqlLimits } from './graphql-limits';
+import { checkGetRequest, checkSource, documentLimitsRule, GraphqlLimits } from './graphql-limits';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -50,7 +50,16 @@ export function graphqlLimitsOf(config: AppConfig): GraphqlLimits {
           graphql: { parseOptions: { maxTokens: limits.maxTokens } },
           validationRules: [documentLimitsRule(limits)],
           hooks: {
-            preParsing: async (_schema: unknown, source: string) => checkSource(source, limits),
+            preParsing: async (
+              _schema: unknown,
+              source: string,
+              context: { reply?: FastifyReply },
+            ) => {
+              checkSource(source, limits);
+              const request = context.reply?.request;
+              if (request?.method === 'GET')
+                checkGetRequest(source, request.query as Record<string, unknown>, limits);
+            },
           },
           errorFormatter: formatGraphqlErrors,
         };

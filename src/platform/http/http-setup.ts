@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay, { HTTPMethod, HTTPVersion } from 'find-my-way';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
@@ -50,6 +50,8 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     http: {
       headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
       connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+      // Node would answer a request without Host itself, with an empty body: see configureHttp.
+      requireHostHeader: false,
     },
     clientErrorHandler: answerClientError,
     logger: false,
@@ -138,6 +140,30 @@ export function configureHttp(fastify: FastifyInstance): RouteTable {
   });
 
   const logger = new Logger('HttpError');
+  // HTTP/1.1 requires a Host header; refused here in the contract's shape rather than by Node.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      void reply.header('connection', 'close');
+      return sendHttpError(
+        reply,
+        new DomainError(ErrorCode.BAD_REQUEST, 'HTTP/1.1 requests need a Host header'),
+        logger,
+      );
+    }
+    done();
+  });
+  // An `Expect` other than 100-continue: Node would send a bare 417.
+  fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const { status, message } = ERROR_CATALOG.EXPECTATION_FAILED;
+    const body = JSON.stringify({ code: ErrorCode.EXPECTATION_FAILED, message });
+    response.writeHead(status, {
+      'content-type': JSON_UTF8,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    response.end(body);
+  });
+
   fastify.setErrorHandler((error, _request, reply) => sendHttpError(reply, error, logger));
 
   const knownPaths = FindMyWay<HTTPVersion.V1>({
