@@ -3,13 +3,13 @@ import { AppConfig } from '../../infra/config/app-config';
 import { BatchWriter, WriteOutcome } from '../../infra/database/batch-writer';
 import { mayHaveCommitted } from '../../infra/database/mysql-errors';
 import { StockService } from '../stock/stock.service';
-import { OrderRepository, OrderRow } from './order.repository';
+import { NewOrder, OrderRepository } from './order.repository';
 
 /** Commits orders to MySQL in groups; an order is acknowledged only once its group is committed. */
 @Injectable()
 export class OrderCommitter implements OnApplicationShutdown {
   private readonly logger = new Logger(OrderCommitter.name);
-  private readonly writer: BatchWriter<OrderRow>;
+  private readonly writer: BatchWriter<NewOrder>;
 
   constructor(
     private readonly repository: OrderRepository,
@@ -19,7 +19,7 @@ export class OrderCommitter implements OnApplicationShutdown {
     this.writer = new BatchWriter((orders) => this.write(orders), { maxBatch: config.COMMIT_BATCH_MAX, concurrency: 2 });
   }
 
-  commit(order: OrderRow): Promise<void> {
+  commit(order: NewOrder): Promise<void> {
     return this.writer.submit(order);
   }
 
@@ -28,7 +28,7 @@ export class OrderCommitter implements OnApplicationShutdown {
     await this.writer.drain();
   }
 
-  private async write(orders: OrderRow[]): Promise<WriteOutcome> {
+  private async write(orders: NewOrder[]): Promise<WriteOutcome> {
     let outcome: WriteOutcome;
     try {
       outcome = await this.repository.insertMany(orders);

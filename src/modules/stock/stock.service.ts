@@ -5,7 +5,7 @@ import { DatasetService } from '../../infra/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../infra/errors/domain-error';
 import { ErrorCode } from '../../infra/errors/error-codes';
 import { askUntilAnswered } from '../../infra/in-doubt/ask-until-answered';
-import { mayHaveRun } from '../../infra/redis/redis-errors';
+import { mayHaveRun, pipelineReplies } from '../../infra/redis/redis-errors';
 import { REDIS } from '../../infra/redis/redis.constants';
 import { RedisKeys } from '../../infra/redis/redis-keys';
 import { runScript } from '../../infra/redis/redis-scripts';
@@ -22,6 +22,8 @@ export interface Reservation {
   userId: number;
   orderId: string;
   cart: string;
+  /** Generation of the ordering state the stock was taken from: the commit must carry it. */
+  generation: number;
 }
 
 /** Takes and gives back stock in the shared pool, atomically with the one-order-per-user marker. */
@@ -43,19 +45,19 @@ export class StockService {
   async reserve(userId: number, orderId: string, cartKey: string): Promise<Reservation> {
     const version = this.dataset.current?.version;
     if (version === undefined) throw new ServiceUnavailableError();
-    const keys = [RedisKeys.orderDataset, RedisKeys.stockPool, RedisKeys.orderMarkers, cartKey, this.leases.keys.registry, this.leases.keys.own, this.pendingKey, RedisKeys.pendingNodes];
+    const keys = [RedisKeys.orderDataset, RedisKeys.stockPool, RedisKeys.orderMarkers, cartKey, this.leases.keys.registry, this.leases.keys.own, this.pendingKey, RedisKeys.pendingNodes, RedisKeys.orderGeneration];
     const args = [version, userId, orderId, this.leases.id];
-    let result: [string, string?];
+    let result: [string, string?, string?];
     try {
       result = await runScript(this.redis, 'order-place', keys, args);
       if (result[0] === 'RETRY_WITH_LEASES') result = await runScript(this.redis, 'order-place', [...keys, ...(await this.leases.allLeaseKeys())], args);
     } catch (err) {
       result = await this.resultOfLost(orderId, err);
     }
-    const [status, cart] = result;
+    const [status, cart, generation] = result;
     if (status === 'OK' && cart !== undefined) {
       for (const item of parseCart(cart)) this.leases.recordSale(item.food_id, item.count);
-      return { userId, orderId, cart };
+      return { userId, orderId, cart, generation: Number(generation ?? 0) };
     }
     const refusal = REFUSALS[status];
     // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
@@ -69,17 +71,20 @@ export class StockService {
    * If it did not (or refused, which changes nothing), the client gets a 503 with nothing applied.
    * If Redis stays unreachable, a 503 too, and this node's reconciler settles the order later.
    */
-  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?]> {
+  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?, string?]> {
     if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
     let entry: string | null;
+    let generation: string | null;
     try {
-      entry = await askUntilAnswered(() => this.redis.hget(this.pendingKey, orderId));
+      // Read together: a state that still holds the entry is the one the stock was taken from.
+      const read = async () => pipelineReplies(await this.redis.multi().hget(this.pendingKey, orderId).get(RedisKeys.orderGeneration).exec());
+      [entry, generation] = (await askUntilAnswered(read)) as [string | null, string | null];
     } catch {
       throw new ServiceUnavailableError(error);
     }
     if (entry === null) throw new ServiceUnavailableError(error);
     // "userId|cart", as order-place.lua wrote it.
-    return ['OK', entry.slice(entry.indexOf('|') + 1)];
+    return ['OK', entry.slice(entry.indexOf('|') + 1), generation ?? '0'];
   }
 
   /**
