@@ -5,6 +5,14 @@
 export const OrderingKeys = {
   /** Id of the dataset the ordering keys below were built for (see DatasetService). */
   orderDataset: 'ord:{o}:dataset',
+  /**
+   * Generation of the ordering state: n when it was built as the n-th since the dataset was loaded.
+   * Orders carry it to their commit, which MySQL refuses once the generation is fenced, i.e. once
+   * a rebuild replaced the state (see order-state.builder.ts).
+   */
+  orderGeneration: 'ord:{o}:generation',
+  /** Token of the one node rebuilding the ordering state from MySQL (with a TTL). */
+  orderRebuildClaim: 'ord:{o}:rebuild',
   /** Hash user id -> "orderId" once the user has ordered: the one-order-per-user marker. */
   orderMarkers: 'ord:{o}:orders',
   /** String: the cart's items as "foodId:count,..." in first-entry order. */

@@ -3,13 +3,13 @@ import { AppConfig } from '../../platform/config/app-config';
 import { BatchWriter, WriteOutcome } from '../../platform/database/batch-writer';
 import { mayHaveCommitted } from '../../platform/database/mysql-errors';
 import { StockService } from '../stock/stock.service';
-import { OrderRepository, OrderRow } from './order.repository';
+import { NewOrder, OrderRepository } from './order.repository';
 
 /** Commits orders to MySQL in groups; an order is acknowledged only once its group is committed. */
 @Injectable()
 export class OrderCommitter implements OnApplicationShutdown {
   private readonly logger = new Logger(OrderCommitter.name);
-  private readonly writer: BatchWriter<OrderRow>;
+  private readonly writer: BatchWriter<NewOrder>;
 
   constructor(
     private readonly repository: OrderRepository,
@@ -22,7 +22,7 @@ export class OrderCommitter implements OnApplicationShutdown {
     });
   }
 
-  commit(order: OrderRow): Promise<void> {
+  commit(order: NewOrder): Promise<void> {
     return this.writer.submit(order);
   }
 
@@ -31,7 +31,7 @@ export class OrderCommitter implements OnApplicationShutdown {
     await this.writer.drain();
   }
 
-  private async write(orders: OrderRow[]): Promise<WriteOutcome> {
+  private async write(orders: NewOrder[]): Promise<WriteOutcome> {
     let outcome: WriteOutcome;
     try {
       outcome = await this.repository.insertMany(orders);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { WriteOutcome } from '../../platform/database/batch-writer';
 import { CartItem, parseItems } from '../stock/cart-items';
+import { generationFence } from '../stock/order-state.builder';
 
 export interface OrderRow {
   id: string;
@@ -10,7 +11,15 @@ export interface OrderRow {
   total: number;
 }
 
-/** The order was voided by whoever reconciled its node after that node stopped renewing its lease. */
+/** An order to commit, with the generation of the ordering state its stock was taken from. */
+export interface NewOrder extends OrderRow {
+  generation: number;
+}
+
+/**
+ * The order was voided by whoever reconciled its node after that node stopped renewing its lease,
+ * or its generation of the ordering state was fenced by a rebuild (Redis had lost the state).
+ */
 export class OrderVoidedError extends Error {
   constructor(readonly orderId: string) {
     super(`Order ${orderId} was voided before it could commit`);
@@ -24,29 +33,41 @@ export class OrderRepository {
 
   /**
    * One INSERT ... SELECT for the whole group: a single statement, so its rows commit together.
-   * Rows whose id is in `order_void` are skipped: under InnoDB's default isolation the statement
-   * share-locks what it reads of `order_void`, so it and a reconciler voiding an order (see
-   * {@link voidUnlessCommitted}) are serialised and exactly one of them wins.
+   * Rows whose id, or the fence of whose generation, is in `order_void` are skipped: under
+   * InnoDB's default isolation the statement share-locks what it reads of `order_void`, so it and
+   * a reconciler voiding an order (see {@link voidUnlessCommitted}), or a rebuild fencing its
+   * generation, are serialised and exactly one of them wins.
    */
-  async insertMany(orders: readonly OrderRow[]): Promise<WriteOutcome> {
+  async insertMany(orders: readonly NewOrder[]): Promise<WriteOutcome> {
     const rows = orders
       .map((_, i) =>
-        i === 0 ? 'SELECT ? AS id, ? AS user_id, ? AS items, ? AS total' : 'SELECT ?, ?, ?, ?',
+        i === 0
+          ? 'SELECT ? AS id, ? AS user_id, ? AS items, ? AS total, ? AS fence'
+          : 'SELECT ?, ?, ?, ?, ?',
       )
       .join(' UNION ALL ');
-    const params = orders.flatMap((o) => [o.id, o.userId, JSON.stringify(o.items), o.total]);
+    const params = orders.flatMap((o) => [
+      o.id,
+      o.userId,
+      JSON.stringify(o.items),
+      o.total,
+      generationFence(o.generation),
+    ]);
     const result: { affectedRows: number } = await this.db.query(
       `INSERT INTO \`order\` (id, user_id, items, total) SELECT v.id, v.user_id, v.items, v.total FROM (${rows}) v
-       WHERE NOT EXISTS (SELECT 1 FROM order_void w WHERE w.id = v.id)`,
+       WHERE NOT EXISTS (SELECT 1 FROM order_void w WHERE w.id = v.id) AND NOT EXISTS (SELECT 1 FROM order_void g WHERE g.id = v.fence)`,
       params,
     );
     if (result.affectedRows === orders.length) return;
+    const fences = orders.map((o) => generationFence(o.generation));
     const voided: { id: string }[] = await this.db.query(
       'SELECT id FROM order_void WHERE id IN (?)',
-      [orders.map((o) => o.id)],
+      [[...orders.map((o) => o.id), ...new Set(fences)]],
     );
     const ids = new Set(voided.map((v) => v.id));
-    return orders.map((o) => (ids.has(o.id) ? new OrderVoidedError(o.id) : undefined));
+    return orders.map((o, i) =>
+      ids.has(o.id) || ids.has(fences[i]) ? new OrderVoidedError(o.id) : undefined,
+    );
   }
 
   /**

@@ -51,7 +51,13 @@ export class OrderService {
         0,
       );
       try {
-        await this.committer.commit({ id: orderId, userId, items, total });
+        await this.committer.commit({
+          id: orderId,
+          userId,
+          items,
+          total,
+          generation: reservation.generation,
+        });
       } catch (error) {
         await this.recover(reservation, error);
       }
@@ -93,7 +99,8 @@ export class OrderService {
 
   /** Decides what a failed commit means; returns only if the order did commit after all. */
   private async recover(reservation: Reservation, error: unknown): Promise<void> {
-    // A reconciler voided it (this node had stalled past its lease) and already gave the stock back.
+    // A reconciler voided it (this node had stalled past its lease) and already gave the stock back,
+    // or a rebuild fenced its generation (Redis had lost the state its stock was taken from).
     if (error instanceof OrderVoidedError) throw new ServiceUnavailableError(error);
     // Unless the error proves the statement never ran (a refused connection, an SQL error), the
     // order may be in MySQL: the connection may have died after the commit, or (a duplicate of

@@ -1,16 +1,17 @@
---! keys: 8+
+--! keys: 9+
 --! include: now-ms
 -- Places an order in one atomic step: one order per user and all-or-nothing stock, decided
 -- together, with every unit's source recorded in the same step as the order marker.
 -- KEYS: dataset version, stock pool, order markers, cart, lease registry, this node's lease, this
---       node's pending orders, the set of nodes with pending orders, then (on a retry only) the
---       other nodes' leases.
+--       node's pending orders, the set of nodes with pending orders, the state's generation, then
+--       (on a retry only) the other nodes' leases.
 -- ARGV: dataset version the caller loaded, user id, new order id, node id.
 -- Units come from this node's lease while it is valid (recorded as sold: `s:<food>`), then from
 -- the pool, then, when the caller passes them, from other nodes' leases (a recall: their `l:<food>`
 -- shrinks), so the last unit of a food can be bought through any node.
--- Returns {'OK', cart}, {'RETRY_WITH_LEASES'} when only other leases could still cover the cart
--- and the caller did not pass them, or {reason}; on anything but OK nothing was changed.
+-- Returns {'OK', cart, generation} (the commit carries the generation: MySQL refuses it once a
+-- rebuild has replaced this state), {'RETRY_WITH_LEASES'} when only other leases could still cover
+-- the cart and the caller did not pass them, or {reason}; on anything but OK nothing was changed.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'NOT_READY'} end
 if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return {'ORDER_OUT_OF_LIMIT'} end
 local cart = redis.call('GET', KEYS[4])
@@ -37,7 +38,7 @@ for food, n in string.gmatch(cart, '(%d+):(%d+)') do
     step.pool = math.max(0, math.min(need, tonumber(redis.call('HGET', KEYS[2], food) or '0')))
     need = need - step.pool
   end
-  for k = 9, #KEYS do
+  for k = 10, #KEYS do
     if need == 0 then break end
     local take = math.max(0, math.min(need, unsold(KEYS[k], food)))
     if take > 0 then
@@ -46,7 +47,7 @@ for food, n in string.gmatch(cart, '(%d+):(%d+)') do
     end
   end
   if need > 0 then
-    if #KEYS == 8 and redis.call('ZCARD', KEYS[5]) > (ownValid and 1 or 0) then return {'RETRY_WITH_LEASES'} end
+    if #KEYS == 9 and redis.call('ZCARD', KEYS[5]) > (ownValid and 1 or 0) then return {'RETRY_WITH_LEASES'} end
     return {'FOOD_OUT_OF_STOCK'}
   end
   plan[#plan + 1] = step
@@ -62,4 +63,4 @@ redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 -- finds here what to give back.
 redis.call('HSET', KEYS[7], ARGV[3], ARGV[2] .. '|' .. cart)
 redis.call('SADD', KEYS[8], ARGV[4])
-return {'OK', cart}
+return {'OK', cart, redis.call('GET', KEYS[9]) or '0'}

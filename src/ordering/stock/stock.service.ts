@@ -5,10 +5,10 @@ import { DatasetService } from '../../platform/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
 import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
-import { mayHaveRun } from '../../platform/redis/redis-errors';
+import { mayHaveRun, pipelineReplies } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
-import { OrderingKeys } from '../ordering-keys';
 import { ClusterKeys } from '../../cluster/cluster-keys';
+import { OrderingKeys } from '../ordering-keys';
 import { runScript } from '../../platform/redis/redis-scripts';
 import { parseCart } from './cart-items';
 
@@ -23,6 +23,8 @@ export interface Reservation {
   userId: number;
   orderId: string;
   cart: string;
+  /** Generation of the ordering state the stock was taken from: the commit must carry it. */
+  generation: number;
 }
 
 /** Takes and gives back stock in the shared pool, atomically with the one-order-per-user marker. */
@@ -53,9 +55,10 @@ export class StockService {
       this.leases.keys.own,
       this.pendingKey,
       OrderingKeys.pendingNodes,
+      OrderingKeys.orderGeneration,
     ];
     const args = [version, userId, orderId, this.leases.id];
-    let result: [string, string?];
+    let result: [string, string?, string?];
     try {
       result = await runScript(this.redis, 'order-place', keys, args);
       if (result[0] === 'RETRY_WITH_LEASES')
@@ -68,10 +71,10 @@ export class StockService {
     } catch (err) {
       result = await this.resultOfLost(orderId, err);
     }
-    const [status, cart] = result;
+    const [status, cart, generation] = result;
     if (status === 'OK' && cart !== undefined) {
       for (const item of parseCart(cart)) this.leases.recordSale(item.food_id, item.count);
-      return { userId, orderId, cart };
+      return { userId, orderId, cart, generation: Number(generation ?? 0) };
     }
     const refusal = REFUSALS[status];
     // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
@@ -85,17 +88,27 @@ export class StockService {
    * If it did not (or refused, which changes nothing), the client gets a 503 with nothing applied.
    * If Redis stays unreachable, a 503 too, and this node's reconciler settles the order later.
    */
-  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?]> {
+  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?, string?]> {
     if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
     let entry: string | null;
+    let generation: string | null;
     try {
-      entry = await askUntilAnswered(() => this.redis.hget(this.pendingKey, orderId));
+      // Read together: a state that still holds the entry is the one the stock was taken from.
+      const read = async () =>
+        pipelineReplies(
+          await this.redis
+            .multi()
+            .hget(this.pendingKey, orderId)
+            .get(OrderingKeys.orderGeneration)
+            .exec(),
+        );
+      [entry, generation] = (await askUntilAnswered(read)) as [string | null, string | null];
     } catch {
       throw new ServiceUnavailableError(error);
     }
     if (entry === null) throw new ServiceUnavailableError(error);
     // "userId|cart", as order-place.lua wrote it.
-    return ['OK', entry.slice(entry.indexOf('|') + 1)];
+    return ['OK', entry.slice(entry.indexOf('|') + 1), generation ?? '0'];
   }
 
   /**
