@@ -81,7 +81,11 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const { status, message } = ERROR_CATALOG[code];
   const body = JSON.stringify({ code, message });
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_UTF8}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-  socket.end(head + body, () => socket.destroy());
+  // An answer to HEAD has no body (the client would read it as a next response). The bytes Node
+  // failed on hold the request line whenever the head came in one piece, as it does in practice.
+  const raw = (error as { rawPacket?: unknown }).rawPacket;
+  const isHead = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
+  socket.end(isHead ? head : head + body, () => socket.destroy());
 }
 
 /**
