@@ -62,11 +62,13 @@ const answers = async (port: number): Promise<boolean> =>
     )
   )?.status === 200;
 
-async function runNpm(
-  script: string,
+/** Starts `command` as a two-worker node of the suite on `port`, keeping what it prints. */
+function spawnNode(
+  command: string,
+  args: string[],
   port: number,
-): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn('npm', ['run', script], {
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...env.env, APP_HOST: '127.0.0.1', APP_PORT: String(port), WORKERS: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +86,7 @@ describe.each([
 ] as const)('npm run %s, sent %s', (script, signal) => {
   it('stops every process of the node and frees the port', async () => {
     const port = await freePort();
-    const { child, output } = await runNpm(script, port);
+    const { child, output } = spawnNode('npm', ['run', script], port);
     try {
       await until('the node to answer', () => answers(port), 90_000);
       const tree = descendants(child.pid!);
@@ -125,21 +127,15 @@ it('restarts workers that keep dying at boot with a growing delay', async () => 
   const blocker: Server = createServer();
   const port = await freePort();
   await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
-  const child = spawn(process.execPath, [join(ROOT, process.env.E2E_DIST ?? 'dist', 'main.js')], {
-    cwd: ROOT,
-    env: { ...env.env, APP_HOST: '127.0.0.1', APP_PORT: String(port), WORKERS: '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const main = join(ROOT, process.env.E2E_DIST ?? 'dist', 'main.js');
+  const { child, output } = spawnNode(process.execPath, [main], port);
   try {
     await until(
       'four workers to die',
-      () => (output.match(/starting another in/g) ?? []).length >= 4,
+      () => (output().match(/starting another in/g) ?? []).length >= 4,
       60_000,
     );
-    const delays = [...output.matchAll(/starting another in (\d+) ms/g)].map((m) => Number(m[1]));
+    const delays = [...output().matchAll(/starting another in (\d+) ms/g)].map((m) => Number(m[1]));
     expect(delays.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
   } finally {
     child.kill('SIGTERM');
