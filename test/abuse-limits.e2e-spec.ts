@@ -172,6 +172,7 @@ describe('every GraphQL error has extensions.code', () => {
       'GRAPHQL_VALIDATION_FAILED',
     ],
     ['variables that are not an object', 'variables=1&query=%7B%20cas%20%7D', 'BAD_REQUEST'],
+    ['empty variables', 'variables=&query=%7Bcas%7D', 'BAD_REQUEST'],
   ])('a GET with %s', async (_name, search, code) => {
     const reply = await request('GET', `${nodeA.url}/graphql?${search}`);
     expect(reply.status).toBeLessThan(500);

@@ -76,7 +76,7 @@ export function checkGetRequest(
   query: Record<string, unknown>,
   limits: GraphqlLimits,
 ): void {
-  if (typeof query.variables === 'string' && query.variables !== '') {
+  if (typeof query.variables === 'string') {
     let variables: unknown;
     try {
       variables = JSON.parse(query.variables);
