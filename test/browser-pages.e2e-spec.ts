@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
@@ -10,15 +10,17 @@ import { eventually } from './utils/wait';
 /**
  * The app's two pages in a real browser (Debian's Chromium, headless), under the app's own
  * security headers: GraphiQL at /graphiql runs `{ cas }` and a vote typed into its editor, and
- * Swagger UI at /docs lists the ordering routes and logs root in through "Try it out". No page may
+ * Swagger UI at /docs lists the ordering routes, logs root in through "Try it out" and, with that
+ * token authorized, lists the foods (screenshots go to test/artifacts/). No page may
  * log a console error, throw, get an error answer or violate the Content Security Policy. Nothing
  * may leave 127.0.0.1: a page's request for anywhere else is aborted and recorded (and must not
  * happen), and Chromium's own traffic goes to a proxy that refuses it, which its net log shows.
- * Screenshots go to /tmp (browser-pages-*.png).
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = tmpdir();
+/** Screenshots of every page, kept as the run's artifacts (git ignores the folder). */
+const SCREENSHOTS = join(__dirname, 'artifacts');
+mkdirSync(SCREENSHOTS, { recursive: true });
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 jest.setTimeout(120_000);
@@ -210,7 +212,7 @@ describe('pages in a real browser', () => {
     await page.close();
   });
 
-  test('Swagger UI at /docs: the ordering routes, and "Try it out" logs root in', async () => {
+  test('Swagger UI at /docs: the ordering routes, "Try it out" logs root in and lists the foods', async () => {
     const { page, problems } = await openPage();
     const answer = await page.goto(`${node.url}/docs`);
     expect(answer?.status()).toBe(200);
@@ -247,6 +249,33 @@ describe('pages in a real browser', () => {
     });
     await live.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'browser-pages-swagger-login.png') });
+
+    // The token it got authorizes "Try it out" on GET /foods, sent in the Access-Token header.
+    const token = String(JSON.parse(body).access_token);
+    await page.locator('.swagger-ui .auth-wrapper .authorize').click();
+    const dialog = page.locator('.swagger-ui .dialog-ux');
+    await dialog.locator('input').first().fill(token);
+    await dialog.locator('button.modal-btn.authorize').click();
+    await dialog.locator('button.btn-done').click();
+    const foods = page.locator('.opblock-get').filter({
+      has: page.locator('.opblock-summary-path[data-path="/foods"]'),
+    });
+    await foods.locator('.opblock-summary').click();
+    await foods.getByRole('button', { name: 'Try it out' }).click();
+    await foods.getByRole('button', { name: 'Execute' }).click();
+    const foodsLive = foods.locator('.live-responses-table');
+    await foodsLive.locator('.response-col_status').filter({ hasText: '200' }).waitFor();
+    const list = JSON.parse(
+      await foodsLive.locator('.response-col_description pre').first().innerText(),
+    );
+    expect(list.length).toBeGreaterThan(0);
+    expect(list[0]).toEqual({
+      id: expect.any(Number),
+      price: expect.any(Number),
+      stock: expect.any(Number),
+    });
+    await foodsLive.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'browser-pages-swagger-foods.png') });
 
     expect(await problems()).toEqual(noProblems);
     await page.close();
