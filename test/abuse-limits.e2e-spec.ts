@@ -3,6 +3,7 @@ import type { Connection } from 'mysql2/promise';
 import { AppNode, TestEnv, createTestEnv, login, mysqlOf, startNode } from './utils/app-cluster';
 import { request } from './utils/http';
 import { cas, committedCounts, gql } from './utils/voting';
+import { sleep } from './utils/wait';
 
 /**
  * What an anonymous client can send, bounded: GraphQL documents over a limit refused whole with
@@ -302,7 +303,7 @@ describe('login throttling', () => {
     // ...another user's login is not affected...
     await expect(login(nodeA, env.users[41])).resolves.toEqual(expect.any(String));
     // ...and once the window has passed, the user gets in.
-    await new Promise((r) => setTimeout(r, WINDOW_MS + 200));
+    await sleep(WINDOW_MS + 200);
     await expect(login(nodeB, victim)).resolves.toEqual(expect.any(String));
   }, 30_000);
 

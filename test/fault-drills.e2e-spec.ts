@@ -16,8 +16,9 @@ import {
 } from './utils/app-cluster';
 import { DrillMariadb, DrillRedis } from './utils/drill-services';
 import { Reply, request } from './utils/http';
-import { JSON_UTF8, OrderingState, readOrderingState, sleep } from './utils/ordering';
+import { JSON_UTF8, OrderingState, readOrderingState } from './utils/ordering';
 import { VOTE, committedCounts } from './utils/voting';
+import { eventually, sleep } from './utils/wait';
 
 /**
  * Fault drills: a bounded sale runs through real app nodes (shoppers logging in, filling carts and
@@ -406,17 +407,8 @@ async function settled(): Promise<void> {
 }
 
 /** Polls until `check` returns no problems (bounded); returns the last problems found. */
-async function eventuallyNone(
-  check: () => Promise<string[]>,
-  timeoutMs = 10_000,
-): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const problems = await check();
-    if (problems.length === 0 || Date.now() > deadline) return problems;
-    await sleep(250);
-  }
-}
+const eventuallyNone = (check: () => Promise<string[]>, timeoutMs = 10_000): Promise<string[]> =>
+  eventually(check, (problems) => problems.length === 0, timeoutMs, 250);
 
 function summary(sale: Sale): Record<string, number> {
   return Object.fromEntries([...sale.seen].sort(([a], [b]) => a.localeCompare(b)));

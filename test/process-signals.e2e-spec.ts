@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
 import { TestEnv, createTestEnv, freePort, startNode } from './utils/app-cluster';
 import { request } from './utils/http';
+import { waitUntil } from './utils/wait';
 
 /**
  * How a node stops and restarts: SIGTERM/SIGINT to `npm run serve` and `npm start` (what a
@@ -43,17 +44,14 @@ function descendants(pid: number): number[] {
   return children.flatMap((child) => [child, ...descendants(child)]);
 }
 
-async function until(
+/** Waits for `check` to hold, every 100 ms; fails naming `what` after `timeoutMs`. */
+const until = async (
   what: string,
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+): Promise<void> => {
+  await waitUntil(async () => ((await check()) ? true : undefined), timeoutMs, what, 100);
+};
 
 const answers = async (port: number): Promise<boolean> =>
   (

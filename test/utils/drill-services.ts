@@ -5,6 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './app-cluster';
+import { sleep } from './wait';
 
 /**
  * A Redis and a MariaDB of a suite's own, for fault drills that stop, crash, wipe and restart them
@@ -28,8 +29,6 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with the first bytes a TCP server sends after `request`, or null if none come. */
 function probe(port: number, request: string | null, timeoutMs = 1000): Promise<Buffer | null> {

@@ -40,15 +40,23 @@ const declaredKeys = new Map<string, { count: number; more: boolean }>();
  * or SCRIPT FLUSH). Key counts are passed per call, so a script may take a variable number of keys.
  */
 export function defineScripts(redis: Redis): void {
-  for (const path of scriptFiles()) {
+  for (const { name, lua } of loadScripts()) redis.defineCommand(commandName(name), { lua });
+}
+
+let loaded: { name: string; lua: string }[] | undefined;
+
+/** Every script with its fragments in place, read from disk once per process (every client shares them). */
+function loadScripts(): { name: string; lua: string }[] {
+  loaded ??= scriptFiles().map((path) => {
     const file = basename(path);
     const lua = withFragments(readFileSync(path, 'utf8'), file);
     const header = /^--! keys: (\d+)(\+?)/.exec(lua);
     if (!header) throw new Error(`${file}: first line must be "--! keys: N" or "--! keys: N+"`);
     const name = file.replace(/\.lua$/, '');
     declaredKeys.set(name, { count: Number(header[1]), more: header[2] === '+' });
-    redis.defineCommand(commandName(name), { lua });
-  }
+    return { name, lua };
+  });
+  return loaded;
 }
 
 /** Runs a script registered by {@link defineScripts}; `name` is the file name without `.lua`. */
