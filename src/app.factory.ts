@@ -1,28 +1,33 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
 import { HttpErrorFilter } from './platform/errors/http-error.filter';
+import { PinoLoggerService, createLogger } from './platform/logging/app-logger';
+import { registerRequestLogging } from './platform/logging/request-logging';
+import { Metrics } from './platform/metrics/metrics.service';
+import { timeHttpRequests } from './platform/metrics/request-timing';
 import { configureHttp, createFastifyAdapter } from './platform/http/http-setup';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 /** Builds the whole application (not yet listening), as `main.ts` and the e2e suites use it. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  logger: Logger = createLogger(config),
+): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     createFastifyAdapter(config),
-    {
-      bodyParser: false,
-      logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
-    },
+    { bodyParser: false, logger: new PinoLoggerService(logger) },
   );
+  const fastify = app.getHttpAdapter().getInstance();
+  if (config.LOG_REQUESTS) await registerRequestLogging(fastify, logger);
   await registerSecurityHeaders(app, config);
-  const routes = configureHttp(app.getHttpAdapter().getInstance());
+  const routes = configureHttp(fastify);
+  timeHttpRequests(fastify, app.get(Metrics));
   app.useGlobalFilters(new HttpErrorFilter((url) => routes.allowedMethods(url)));
   setupSwagger(app);
   // After a clean shutdown exit 0 (Nest would otherwise re-raise the signal and die of it, which

@@ -2,14 +2,17 @@ import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { AppConfig, ConfigError } from './platform/config/app-config';
 import { loadConfig } from './platform/config/load-config';
+import { aggregateWorkerMetrics } from './platform/metrics/node-scrape';
 import { RestartBackoff } from './platform/lifecycle/restart-backoff';
+import { PinoLoggerService, createLogger } from './platform/logging/app-logger';
+import type { Logger as PinoLogger } from 'pino';
 
 const logger = new Logger('Main');
 
-async function serveWorker(config: AppConfig): Promise<void> {
+async function serveWorker(config: AppConfig, log: PinoLogger): Promise<void> {
   // Loaded here, not at the top: the primary only forks and watches, and need not hold the app.
   const { createApp } = await import('./app.factory');
-  const app = await createApp(config);
+  const app = await createApp(config, log);
   // Nest's shutdown hooks close the app on SIGTERM/SIGINT; this bounds how long that may take.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () =>
@@ -27,6 +30,7 @@ async function serveWorker(config: AppConfig): Promise<void> {
  */
 function runPrimary(config: AppConfig): void {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  aggregateWorkerMetrics();
   const otherFlags = process.execArgv.filter((arg) => !arg.startsWith('--max-old-space-size'));
   cluster.setupPrimary({
     execArgv: [...otherFlags, `--max-old-space-size=${config.WORKER_HEAP_MB}`],
@@ -92,8 +96,10 @@ function main(): void {
     console.error(error.message);
     process.exit(1);
   }
+  const log = createLogger(config);
+  Logger.overrideLogger(new PinoLoggerService(log));
   if (cluster.isPrimary && config.WORKERS > 1) return runPrimary(config);
-  serveWorker(config).catch((error: Error) => {
+  serveWorker(config, log).catch((error: Error) => {
     logger.error(`Start-up failed: ${error.stack ?? error.message}`);
     process.exit(1);
   });

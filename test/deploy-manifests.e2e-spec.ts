@@ -213,6 +213,15 @@ describe('deploy/k8s manifests', () => {
       expect(grace).toBeGreaterThan(pause + shutdown);
     });
 
+    test("its pods ask to be scraped at GET /metrics on the app's port, logging JSON", () => {
+      const annotations = deployment.spec.template.metadata.annotations ?? {};
+      expect(annotations['prometheus.io/scrape']).toBe('true');
+      expect(annotations['prometheus.io/path']).toBe('/metrics');
+      const port = app.ports.find((p: { name: string }) => p.name === 'http').containerPort;
+      expect(annotations['prometheus.io/port']).toBe(String(port));
+      expect(configValue('LOG_FORMAT', 'pretty')).toBe('json');
+    });
+
     test('no service links: a Service named redis would set REDIS_PORT=tcp://...', () => {
       expect(pod.enableServiceLinks).toBe(false);
       expect(job.spec.template.spec.enableServiceLinks).toBe(false);

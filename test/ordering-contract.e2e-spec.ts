@@ -1019,17 +1019,19 @@ describe('state and wire invariants of the whole suite', () => {
     const client = await freshClient();
     const oldCart = await client.newCart();
     const oldRoot = root.token;
+    const loadedVersion = async (): Promise<string | undefined> =>
+      (await send<{ info?: { dataset?: { version?: string } } }>('GET', url('/health/ready'))).body
+        .info?.dataset?.version;
+    const before = await loadedVersion();
     await generateDataset(env, { users: USERS, foods: FOODS, stock: STOCK });
     const again = env.users.find((u) => u.id === client.userId)!;
     // Nodes pick the new dataset up within a second or so; until then the old credentials work.
-    const relogged = await eventually(
-      () =>
-        send<{ access_token: string }>('POST', url('/login'), {
-          body: { username: again.name, password: again.password },
-        }),
-      (reply) => reply.status === 200,
-      10_000,
-    );
+    // Waiting on the node's dataset, not retrying the login: failed logins would trip the throttle.
+    const after = await eventually(loadedVersion, (version) => version !== before, 10_000);
+    expect(after).not.toBe(before);
+    const relogged = await send<{ access_token: string }>('POST', url('/login'), {
+      body: { username: again.name, password: again.password },
+    });
     const fresh = new Client(base, expectJson(relogged).access_token, again.id);
     expectError(await send('GET', url('/foods'), { token: client.token }), 'INVALID_ACCESS_TOKEN');
     expectError(

@@ -17,7 +17,8 @@ const ROOT = join(__dirname, '..');
 let env: TestEnv;
 
 beforeAll(async () => {
-  env = await createTestEnv('process_signals', 18, { users: 20 });
+  // At `log`: the primary's "SIGTERM: stopping N workers" line is what the suite reads.
+  env = await createTestEnv('process_signals', 18, { users: 20 }, { LOG_LEVEL: 'log' });
 }, 60_000);
 
 function alive(pid: number): boolean {

@@ -674,7 +674,7 @@ it('acknowledges a vote committed to MySQL whose Redis settle failed, and query 
       (r) => (outcome = r),
     );
     // The Redis step is done and its answer reached the node: its group commit has started (the
-    // counter is bumped right before the INSERT is sent, and /metrics needs neither store).
+    // counter is bumped right before the INSERT is sent, and /metrics/json needs neither store).
     await waitUntil(
       async () => ((await metric('vote.commitGroups')) > groupsBefore ? true : undefined),
       5000,

@@ -69,8 +69,8 @@ export async function generateDataset(ctx, { users, hashCost, foods = 100, stock
 
 /**
  * Resolves when every app worker answers /health/ready with `version`. Each probe asks one
- * keep-alive connection for /metrics (which worker: pid) and then /health/ready (which dataset).
- * Without /metrics it settles for 20 fresh connections in a row plus two poll periods.
+ * keep-alive connection for /metrics/json (which worker: pid) and then /health/ready (which dataset).
+ * Without /metrics/json it settles for 20 fresh connections in a row plus two poll periods.
  */
 export async function waitForDataset(ctx, version) {
   const seen = new Set();
@@ -106,7 +106,7 @@ async function probe(baseUrl) {
         .on('error', () => resolve({ status: 0, text: '' }));
     });
   try {
-    const metrics = await get('/metrics');
+    const metrics = await get('/metrics/json');
     const ready = await get('/health/ready');
     const pid = metrics.status === 200 ? JSON.parse(metrics.text).pid : undefined;
     const current =

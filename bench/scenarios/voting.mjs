@@ -92,12 +92,12 @@ export async function cachedQuery(ctx, { connections, seconds }) {
   return { ...result.summary, callsPerSecond: result.summary.rate };
 }
 
-/** Every app worker's /metrics (new connections until each pid answered), or null without it. */
+/** Every app worker's /metrics/json (new connections until each pid answered), or null without it. */
 async function workerMetrics(ctx) {
   const want = ctx.app.workerPids();
   const got = new Map();
   for (let i = 0; i < 200 && got.size < want.length; i++) {
-    const reply = await request('GET', `${ctx.app.url}/metrics`, { fresh: true }).catch(
+    const reply = await request('GET', `${ctx.app.url}/metrics/json`, { fresh: true }).catch(
       () => undefined,
     );
     if (reply?.status !== 200 || !reply.body?.pid) return null;
@@ -115,7 +115,7 @@ const readKeys = (snapshot) =>
 /**
  * 1,000 concurrent `query` calls for one name nobody has queried yet: every answer must be the
  * acknowledged count, and MySQL must be read at most once per node. Reads come from the app's
- * per-process /metrics when it has such a counter, else from MySQL's server-wide Com_select
+ * per-process /metrics/json when it has such a counter, else from MySQL's server-wide Com_select
  * (minus the background rate measured just before).
  */
 export async function coldBurst(ctx, { size }) {
@@ -160,7 +160,7 @@ export async function coldBurst(ctx, { size }) {
     reads = 0;
     for (const [pid, snap] of after)
       for (const key of keys) reads += snap[key] - (before.get(pid)?.[key] ?? 0);
-    source = `/metrics ${keys.join(', ')}`;
+    source = `/metrics/json ${keys.join(', ')}`;
   } else {
     reads = Math.max(0, selects1 - selects0 - Math.round((background * ms) / 1000));
     source = `MySQL Com_select (server-wide, minus ${background}/s background)`;

@@ -12,7 +12,7 @@ import { StockLeaseService } from './leases/stock-lease.service';
       inject: [Metrics],
       useFactory: (metrics: Metrics) => {
         const identity = NodeIdentity.create();
-        metrics.gauge('node.id', () => identity.id);
+        metrics.gauge('node.id', () => identity.id, false);
         return identity;
       },
     },

@@ -51,12 +51,17 @@ export class LoginThrottle {
   /** Counts a wrong password. Best effort: the client's answer is the 403 either way. */
   async recordFailure(username: string): Promise<void> {
     try {
-      await runScript(
+      const failures = await runScript<number>(
         this.redis,
         'login-failure',
         [keyOf(username)],
         [this.config.LOGIN_FAILURE_WINDOW_MS, randomBase64url(12), this.config.LOGIN_MAX_FAILURES],
       );
+      // Once per trip: refused attempts are not recorded, so the count stays at the limit.
+      if (failures === this.config.LOGIN_MAX_FAILURES)
+        this.logger.warn(
+          `Username ${JSON.stringify(username.slice(0, 64))} reached ${failures} failed logins: refused until they age out`,
+        );
     } catch (error) {
       this.logger.warn(`A failed login was not counted: ${(error as Error).message}`);
     }

@@ -123,7 +123,16 @@ export interface CheckOptions {
   oversized?: boolean;
 }
 
-/** REST: status < 500; a body is JSON; an error body is `{code, message}` as JSON UTF-8. */
+/** The one success that is not JSON: `GET /metrics`, Prometheus text. Errors are JSON everywhere. */
+function isMetricsText(r: WireResponse): boolean {
+  return (
+    r.status >= 200 &&
+    r.status < 300 &&
+    normalise(r.headers['content-type']).startsWith('text/plain;version=0.0.4')
+  );
+}
+
+/** REST: status < 500; a body is JSON (Prometheus text for a 2xx of /metrics); an error body is `{code, message}` as JSON UTF-8. */
 export function restResponseProblems(r: WireResponse, opts: CheckOptions = {}): string[] {
   const problems: string[] = [];
   if (r.status >= 500)
@@ -132,6 +141,7 @@ export function restResponseProblems(r: WireResponse, opts: CheckOptions = {}): 
     if (r.status >= 400 && !opts.head) problems.push(`error-without-body: ${r.status}`);
     return problems;
   }
+  if (isMetricsText(r)) return problems;
   const parsed = parseJson(r.body);
   if (!parsed.ok) {
     problems.push(`body-not-json: ${r.status}${detail(r.body.toString('utf8'))}`);
@@ -204,6 +214,7 @@ export function rawResponseProblems(
         problems.push(`error-without-body: ${r.status}`);
       continue;
     }
+    if (isMetricsText(r)) continue;
     const parsed = parseJson(r.body);
     if (!parsed.ok) {
       problems.push(`body-not-json: ${r.status}${detail(r.body.toString('utf8'))}`);

@@ -36,6 +36,7 @@ export const REST_ROUTES = [
   '/health/ready',
   '/health/live',
   '/metrics',
+  '/metrics/json',
 ];
 
 function cartId(ctx: FuzzContext): fc.Arbitrary<string> {

@@ -22,7 +22,8 @@ const run = promisify(execFile);
  *   1 ordering-contract  2 ordering-races  3 ordering-durability  4 cart-rules
  *   5 voting-api  6 voting-leader  7 voting-races  8-10 stock leasing  11 voting-outages
  *   12 vote-settle  13 one-trip-transaction  14 query-timeout  15 the bench (npm run bench)
- *   16 fuzz  17 abuse-limits  18 process-signals  (Redis runs with 64 databases: scripts/services.mjs)
+ *   16 fuzz  17 abuse-limits  18 process-signals  19 browser-pages  20 operations
+ *   (Redis runs with 64 databases: scripts/services.mjs)
  */
 export interface TestEnv {
   name: string;

@@ -161,9 +161,9 @@ export function request<T = any>(
 
 export type Metrics = Record<string, number | string | boolean | null>;
 
-/** A node's `GET /metrics`: its per-process counters and gauges. */
+/** A process's `GET /metrics/json`: its counters and gauges by dotted name. */
 export async function metricsOf(url: string): Promise<Metrics> {
-  const reply = await request<Metrics>('GET', `${url}/metrics`);
+  const reply = await request<Metrics>('GET', `${url}/metrics/json`);
   if (reply.status !== 200) throw new Error(`metrics: ${reply.status} ${reply.text}`);
   return reply.body;
 }

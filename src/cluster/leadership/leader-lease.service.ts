@@ -50,8 +50,15 @@ export class LeaderLease implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.ttl = config.LEADER_LEASE_MS;
     metrics.declare('leader.acquired', 'leader.lost');
-    metrics.gauge('leader.leading', () => this.current() !== undefined);
-    metrics.gauge('leader.epoch', () => this.current()?.epoch ?? null);
+    metrics.gauge('leader.leading', () => this.current() !== undefined, {
+      metric: 'leader',
+      help: 'Workers of this node holding the leader lease (0 or 1; 1 in one node of the cluster)',
+    });
+    metrics.gauge('leader.epoch', () => this.current()?.epoch ?? null, {
+      metric: 'leader_epoch',
+      help: "The leader's fencing epoch if a worker of this node leads, else 0",
+      aggregation: 'max',
+    });
   }
 
   /** The term this node leads in right now, or undefined. Checks the lease deadline on each call. */

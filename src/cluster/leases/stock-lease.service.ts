@@ -149,6 +149,18 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
     return totals;
   }
 
+  /**
+   * Units per item as of this node's last renewal: in the shared pool, and held unsold by this
+   * node's lease. For metrics; the order script reads both in Redis, never from here.
+   */
+  holdings(): { pool: ReadonlyMap<number, number>; unsold: Map<number, number> } {
+    // Every item the pool knows, 0 where this node holds none: a series per item always exists.
+    const held = new Map<number, number>();
+    for (const item of this.pool.keys()) held.set(item, 0);
+    for (const [item, line] of this.lines) held.set(item, unsold(line));
+    return { pool: this.pool, unsold: held };
+  }
+
   /** Heartbeat: extend the lease and move units to or from the pool as recent sales call for. */
   async renew(): Promise<void> {
     if (this.stopped) return;

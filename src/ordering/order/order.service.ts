@@ -28,9 +28,21 @@ export class OrderService {
     private readonly foods: FoodCatalog,
     private readonly committer: OrderCommitter,
     private readonly repository: OrderRepository,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
   ) {
-    metrics.gauge('orders.inDoubt', () => this.inDoubt.size);
+    metrics.gauge('orders.inDoubt', () => this.inDoubt.size, {
+      metric: 'orders_in_doubt',
+      help: 'Orders of this node answered 503 whose commit outcome is not yet settled',
+    });
+    metrics.counters('orders_placed_total', 'Orders acknowledged (committed in MySQL)', {
+      'orders.placed': {},
+    });
+    metrics.counters(
+      'orders_refused_total',
+      'POST /orders answered with an error, by code',
+      { 'orders.refused': {} },
+      ['code'],
+    );
   }
 
   /**
@@ -38,6 +50,18 @@ export class OrderService {
    * MySQL (group commit) and only then acknowledge. A failed commit gives the stock back.
    */
   async place(userId: number, cartId: string): Promise<string> {
+    try {
+      const orderId = await this.placeOnce(userId, cartId);
+      this.metrics.inc('orders.placed');
+      return orderId;
+    } catch (error) {
+      const code = error instanceof DomainError ? error.code : ErrorCode.INTERNAL_ERROR;
+      this.metrics.inc('orders.refused', 1, { code });
+      throw error;
+    }
+  }
+
+  private async placeOnce(userId: number, cartId: string): Promise<string> {
     const cartKey = this.carts.keyOfOwned(userId, cartId);
     const orderId = newOrderId();
     // From before its Redis step until it is settled one way or the other: a pending order of

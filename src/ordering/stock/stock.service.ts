@@ -10,6 +10,7 @@ import { REDIS } from '../../platform/redis/redis.constants';
 import { ClusterKeys } from '../../cluster/cluster-keys';
 import { OrderingKeys } from '../ordering-keys';
 import { runScript } from '../../platform/redis/redis-scripts';
+import { Labels, Metrics } from '../../platform/metrics/metrics.service';
 import { parseCart } from './cart-items';
 
 const REFUSALS: Readonly<Record<string, ErrorCode>> = {
@@ -34,7 +35,25 @@ export class StockService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly dataset: DatasetService,
     private readonly leases: StockLeaseService,
-  ) {}
+    metrics: Metrics,
+  ) {
+    const byFood = (units: ReadonlyMap<number, number>): Array<[Labels, number]> =>
+      [...units].map(([food, n]) => [{ food: String(food) }, n]);
+    metrics.gaugeFamily(
+      'stock_pool_units',
+      "Units of each food in the shared pool, as of this node's last lease renewal",
+      ['food'],
+      () => byFood(this.leases.holdings().pool),
+      'max',
+    );
+    metrics.gaugeFamily(
+      'stock_leased_units',
+      "Units of each food held unsold by this node's leases, as of their last renewal",
+      ['food'],
+      () => byFood(this.leases.holdings().unsold),
+      'sum',
+    );
+  }
 
   /**
    * One Redis round trip in the common case: checks the user has not ordered and that every food

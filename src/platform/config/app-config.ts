@@ -1,32 +1,8 @@
 import 'reflect-metadata';
-import { Transform, Type, plainToInstance } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MinLength, validateSync } from 'class-validator';
 import { availableParallelism } from 'node:os';
-
-/** A whole-number setting within [min, max], read from its string form. */
-function IntSetting(min: number, max: number): PropertyDecorator {
-  const decorators = [Type(() => Number), IsInt(), Min(min), Max(max)];
-  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
-}
-
-/** How a boolean setting may be written; anything else fails validation. */
-const FLAGS: Readonly<Record<string, boolean>> = {
-  true: true,
-  false: false,
-  '1': true,
-  '0': false,
-};
+import { FlagSetting, IntSetting } from './setting-decorators';
 
 /**
  * Every setting the service reads, validated once at boot. Names follow the 2015 contest
@@ -186,8 +162,7 @@ export class AppConfig {
   GRAPHQL_CACHE_SIZE = 128;
 
   /** Arrays of operations in one POST: off unless enabled; each is then checked on its own. */
-  @Transform(({ value }) => FLAGS[String(value)] ?? value)
-  @IsBoolean()
+  @FlagSetting()
   GRAPHQL_BATCHING = false;
 
   /** Failed logins one username may have in the window before it gets 429 until they age out. */
@@ -219,6 +194,19 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** JSON lines, or coloured text for a terminal; unset: JSON with NODE_ENV=production only. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
+  /** A line per request answered, and the request's id on every line written while serving it. */
+  @FlagSetting()
+  LOG_REQUESTS = true;
+
+  get logFormat(): 'json' | 'pretty' {
+    return this.LOG_FORMAT ?? (this.NODE_ENV === 'production' ? 'json' : 'pretty');
+  }
+
   /** The key actually used for signing: TOKEN_SECRET, or a fixed development key outside production. */
   get tokenSecret(): string {
     return this.TOKEN_SECRET ?? 'development-only-token-secret-change-me';
@@ -229,7 +217,7 @@ export class ConfigError extends Error {}
 
 /** Builds and validates the configuration from a flat string map (process.env merged with .env). */
 export function validateConfig(raw: Record<string, string | undefined>): AppConfig {
-  const known = new Set(Object.keys(new AppConfig()).concat('TOKEN_SECRET'));
+  const known = new Set(Object.keys(new AppConfig()).concat('TOKEN_SECRET', 'LOG_FORMAT'));
   const picked: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
     // An empty value means "unset", as in most .env conventions.

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { OneTripTransactions } from './one-trip-transactions';
+import { QueryMetrics } from './query-metrics';
 import { queryTimeoutOptions } from './query-timeout';
 
 /** TypeORM's DataSource (migrations, most queries) and the one-trip transactions of the group commits. */
@@ -21,7 +22,7 @@ import { queryTimeoutOptions } from './query-timeout';
       }),
     }),
   ],
-  providers: [OneTripTransactions],
+  providers: [OneTripTransactions, QueryMetrics],
   exports: [OneTripTransactions],
 })
 export class DatabaseModule {}

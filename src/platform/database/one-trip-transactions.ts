@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'mysql2';
 import { AppConfig } from '../config/app-config';
+import { QueryMetrics } from './query-metrics';
 import { Statement, createOneTripPool, runOneTrip } from './one-trip-transaction';
 
 /** Connections of the pool: one per group commit in flight (the committers allow two). */
@@ -18,13 +19,21 @@ export class OneTripTransactions implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly timeoutMs: number;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly metrics: QueryMetrics,
+  ) {
     this.pool = createOneTripPool(config, POOL_SIZE);
     this.timeoutMs = config.DB_QUERY_TIMEOUT_MS;
   }
 
-  run(statements: readonly Statement[]): Promise<void> {
-    return runOneTrip(this.pool, statements, this.timeoutMs);
+  async run(statements: readonly Statement[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await runOneTrip(this.pool, statements, this.timeoutMs);
+    } finally {
+      this.metrics.observe('transaction', performance.now() - started);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

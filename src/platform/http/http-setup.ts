@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
 import { ERROR_CATALOG, ErrorCode } from '../errors/error-codes';
 import { JSON_UTF8, sendHttpError } from '../errors/http-error.filter';
+import { requestId } from '../logging/request-logging';
 
 /** The contract's body limit: larger bodies get 413 and are read no further. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -54,7 +55,9 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
       requireHostHeader: false,
     },
     clientErrorHandler: answerClientError,
+    // Requests are logged by registerRequestLogging, not by Fastify's logger (two lines each).
     logger: false,
+    ...(config.LOG_REQUESTS ? { genReqId: requestId } : {}),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     rewriteUrl: (req: IncomingMessage) => literalPercents(req.url ?? '/'),
   });

@@ -1,17 +1,39 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Registry } from 'prom-client';
+import { ServiceUnavailableError } from '../errors/domain-error';
 import { Metrics, MetricsSnapshot } from './metrics.service';
+import { NodeScrape } from './node-scrape';
 
-/**
- * `GET /metrics`: this process's counters as flat JSON. Each worker is its own node, so behind
- * WORKERS > 1 successive calls may reach different workers; `node.id` says which one answered.
- */
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: Metrics) {}
+  private readonly node: NodeScrape;
 
+  constructor(private readonly metrics: Metrics) {
+    this.node = new NodeScrape(metrics.registry);
+  }
+
+  /** Prometheus text of the whole node: every worker's metrics, combined by the primary. */
   @Get()
+  @Header('content-type', Registry.PROMETHEUS_CONTENT_TYPE)
+  @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
+  @ApiOkResponse({
+    description: "Prometheus text exposition of the node (all its workers' metrics combined)",
+  })
+  async scrape(): Promise<string> {
+    try {
+      return await this.node.scrape();
+    } catch (error) {
+      throw new ServiceUnavailableError(error);
+    }
+  }
+
+  /**
+   * This process's counters as flat JSON by dotted name. Behind WORKERS > 1 successive calls may
+   * reach different workers; `pid` and `node.id` say which one answered.
+   */
+  @Get('json')
   @ApiOkResponse({ description: 'Flat JSON of counters and gauges of the answering process' })
   read(): MetricsSnapshot {
     return { pid: process.pid, ...this.metrics.snapshot() };

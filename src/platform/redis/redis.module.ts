@@ -1,6 +1,8 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics.service';
+import { timeRedisCommands } from '../metrics/request-timing';
 import { REDIS } from './redis.constants';
 import { defineScripts } from './redis-scripts';
 import { watchForSilence } from './silent-connection-watchdog';
@@ -65,8 +67,12 @@ export async function connectRedis(
   providers: [
     {
       provide: REDIS,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => connectRedis(config),
+      inject: [AppConfig, Metrics],
+      useFactory: async (config: AppConfig, metrics: Metrics) => {
+        const redis = await connectRedis(config);
+        timeRedisCommands(redis, metrics);
+        return redis;
+      },
     },
   ],
   exports: [REDIS],

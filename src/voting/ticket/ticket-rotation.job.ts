@@ -23,7 +23,11 @@ export class TicketRotationJob implements LeaderJob {
     private readonly metrics: Metrics,
   ) {
     this.retryMs = Math.max(50, Math.floor(config.TICKET_INTERVAL_MS / 10));
-    metrics.declare('ticket.rotations', 'ticket.rotationsFenced', 'ticket.rotationsEarly');
+    metrics.counters('ticket_rotations_total', 'Rotations the leader attempted, by outcome', {
+      'ticket.rotations': { outcome: 'rotated' },
+      'ticket.rotationsEarly': { outcome: 'too_soon' },
+      'ticket.rotationsFenced': { outcome: 'fenced' },
+    });
   }
 
   async run(term: LeaderTerm): Promise<number> {

@@ -58,7 +58,10 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
     private readonly metrics: Metrics,
   ) {
     metrics.declare('vote.groupsVoidedLate', 'vote.groupsReverted', 'vote.groupsAdopted');
-    metrics.gauge('vote.groupsUnsettled', () => this.groups.size);
+    metrics.gauge('vote.groupsUnsettled', () => this.groups.size, {
+      metric: 'vote_groups_unsettled',
+      help: 'Vote groups of this node whose commit outcome is not yet settled',
+    });
   }
 
   /**

@@ -32,13 +32,11 @@ export class VoteCountQuery {
     private readonly dataset: DatasetService,
     private readonly metrics: Metrics,
   ) {
-    metrics.declare(
-      'query.cacheHits',
-      'query.cacheMisses',
-      'query.mysqlReads',
-      'query.cacheFills',
-      'query.cacheFillsRefused',
-    );
+    metrics.counters('vote_count_cache_total', '`query` answers by where the count came from', {
+      'query.cacheHits': { result: 'hit' },
+      'query.cacheMisses': { result: 'miss' },
+    });
+    metrics.declare('query.mysqlReads', 'query.cacheFills', 'query.cacheFillsRefused');
     metrics.gauge('query.coalesced', () => this.flights.joined);
   }
 

@@ -22,7 +22,11 @@ export class VoteService {
     private readonly metrics: Metrics,
     private readonly config: AppConfig,
   ) {
-    metrics.declare('vote.acknowledged', 'vote.refused', 'vote.failed');
+    metrics.counters('votes_total', 'Votes answered, by result (failed: SERVICE_UNAVAILABLE)', {
+      'vote.acknowledged': { result: 'acknowledged' },
+      'vote.refused': { result: 'refused' },
+      'vote.failed': { result: 'failed' },
+    });
   }
 
   /**

@@ -1,0 +1,49 @@
+import { fastifyRequestContext } from '@fastify/request-context';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+
+/** A caller's own id is kept if it is short and plain; anything else gets a fresh one. */
+const CALLER_ID = /^[\w.:-]{1,64}$/;
+
+/** The request's id: the caller's `x-request-id`, or a new UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && CALLER_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * One line per request answered (`reqId`, method, path, route, status, ms), the id echoed in the
+ * answer's `x-request-id`, and the id kept in an async context for the whole request, so every line
+ * written while serving it carries it (PinoLoggerService). The async context costs some CPU on
+ * every promise of the request: LOG_REQUESTS=false turns all of this off.
+ */
+export async function registerRequestLogging(
+  fastify: FastifyInstance,
+  logger: Logger,
+): Promise<void> {
+  await fastify.register(fastifyRequestContext, {
+    defaultStoreValues: (request: FastifyRequest) => ({ reqId: request.id }),
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  const requests = logger.child({ context: 'Http' });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    requests.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        // Without the query: a token may be in it (`?access_token=`).
+        path: request.url.split('?', 1)[0],
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+    done();
+  });
+}
