@@ -255,7 +255,9 @@ describe('logs', () => {
       const lines = await waitUntil(
         async () => {
           const all = jsonLines(node);
-          return all.some((l) => l.reqId === freshId) ? all : undefined;
+          // The primary writes its boot line once both workers listen, maybe after the first answers.
+          const booted = all.some((l) => l.msg.startsWith('Serving with 2 worker(s)'));
+          return booted && all.some((l) => l.reqId === freshId) ? all : undefined;
         },
         5000,
         'the request lines',
