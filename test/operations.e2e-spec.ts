@@ -203,6 +203,16 @@ describe('Prometheus metrics of a two-worker node', () => {
     expect(samples.some((s) => s.name === 'nodejs_eventloop_lag_p99_seconds')).toBe(true);
   });
 
+  test('a scrape with a body is refused with a code (the answer would be lost to a reset)', async () => {
+    const reply = await request('GET', `${node.url}/metrics`, {
+      body: { a: 'x'.repeat(1000) },
+      contentType: null,
+      newConnection: true,
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toEqual({ code: 'BAD_REQUEST', message: 'GET /metrics takes no body' });
+  });
+
   test('every metric the Grafana dashboard queries is in the scrape', async () => {
     const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
       uid: string;

@@ -1,7 +1,8 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Headers } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
-import { ServiceUnavailableError } from '../errors/domain-error';
+import { DomainError, ServiceUnavailableError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-codes';
 import { Metrics, MetricsSnapshot } from './metrics.service';
 import { NodeScrape } from './node-scrape';
 
@@ -21,7 +22,14 @@ export class MetricsController {
   @ApiOkResponse({
     description: "Prometheus text exposition of the node (all its workers' metrics combined)",
   })
-  async scrape(): Promise<string> {
+  async scrape(
+    @Headers('content-length') length?: string,
+    @Headers('transfer-encoding') encoding?: string,
+  ): Promise<string> {
+    // A GET body is never read here; answering ~100 KB and closing with it unread in the socket
+    // makes the kernel reset the connection, and the client loses the answer. Refused instead.
+    if ((length !== undefined && length !== '0') || encoding !== undefined)
+      throw new DomainError(ErrorCode.BAD_REQUEST, 'GET /metrics takes no body');
     try {
       return await this.node.scrape();
     } catch (error) {
