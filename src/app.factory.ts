@@ -2,7 +2,6 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
@@ -12,6 +11,8 @@ import { registerRequestLogging } from './platform/logging/request-logging';
 import { Metrics } from './platform/metrics/metrics.service';
 import { timeHttpRequests } from './platform/metrics/request-timing';
 import { configureHttp, createFastifyAdapter } from './platform/http/http-setup';
+import { registerOpenApi } from './platform/http/openapi';
+import { TOKEN_SECURITY_SCHEMES } from './identity/token-auth';
 
 /** Builds the whole application (not yet listening), as `main.ts` and the e2e suites use it. */
 export async function createApp(
@@ -29,7 +30,13 @@ export async function createApp(
   const routes = configureHttp(fastify);
   timeHttpRequests(fastify, app.get(Metrics));
   app.useGlobalFilters(new HttpErrorFilter((url) => routes.allowedMethods(url)));
-  setupSwagger(app);
+  // Before `init()`, where the REST routes are registered: the document is built as they are.
+  await registerOpenApi(app, {
+    title: 'Flash-sale ordering API',
+    description:
+      'The 2015 Eleme hackathon contract. Send the token from /login as `?access_token=` or the `Access-Token` header.',
+    securitySchemes: TOKEN_SECURITY_SCHEMES,
+  });
   // After a clean shutdown exit 0 (Nest would otherwise re-raise the signal and die of it, which
   // supervisors and `docker stop` report as a failure); a failed shutdown exits 1.
   app.enableShutdownHooks([], { useProcessExit: true });
@@ -55,19 +62,4 @@ async function registerSecurityHeaders(
     .filter(Boolean);
   if (origins.length > 0)
     await app.register(cors, { origin: origins.includes('*') ? '*' : origins });
-}
-
-/** REST docs at /docs; Swagger UI's assets are served by the app itself (works offline). */
-function setupSwagger(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Flash-sale ordering API')
-      .setDescription(
-        'The 2015 Eleme hackathon contract. Send the token from /login as `?access_token=` or the `Access-Token` header.',
-      )
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'Access-Token' }, 'access_token')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
 }

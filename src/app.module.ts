@@ -7,6 +7,7 @@ import { GraphqlTransportModule } from './platform/graphql/graphql-transport.mod
 import { HealthModule } from './platform/health/health.module';
 import { MetricsModule } from './platform/metrics/metrics.module';
 import { RedisModule } from './platform/redis/redis.module';
+import { RestRouterModule } from './platform/http/rest-router';
 import { AuthModule } from './identity/auth.module';
 import { CartModule } from './ordering/cart/cart.module';
 import { OrderModule } from './ordering/order/order.module';
@@ -27,6 +28,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         GraphqlTransportModule,
+        RestRouterModule,
         AuthModule,
         StockModule,
         CartModule,

@@ -254,9 +254,11 @@ describe('pages in a real browser', () => {
     const token = String(JSON.parse(body).access_token);
     await page.locator('.swagger-ui .auth-wrapper .authorize').click();
     const dialog = page.locator('.swagger-ui .dialog-ux');
-    await dialog.locator('input').first().fill(token);
-    await dialog.locator('button.modal-btn.authorize').click();
-    await dialog.locator('button.btn-done').click();
+    // Two schemes are offered (the header and `?access_token=`); the header's is filled in.
+    const header = dialog.locator('form').filter({ hasText: 'access_token_header' });
+    await header.locator('input').fill(token);
+    await header.locator('button.modal-btn.authorize').click();
+    await header.locator('button.btn-done').click();
     const foods = page.locator('.opblock-get').filter({
       has: page.locator('.opblock-summary-path[data-path="/foods"]'),
     });

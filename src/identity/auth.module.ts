@@ -1,21 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AccessTokenGuard, AdminGuard } from './access-token.guard';
-import { AuthController } from './auth.controller';
+import { AuthRoutes } from './auth.routes';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle.service';
+import { TokenAuth } from './token-auth';
 import { TokenService } from './token.service';
 import { UserDirectory } from './user-directory.service';
 
 @Module({
-  controllers: [AuthController],
-  providers: [
-    AuthService,
-    LoginThrottle,
-    TokenService,
-    UserDirectory,
-    AccessTokenGuard,
-    AdminGuard,
-  ],
-  exports: [TokenService, UserDirectory, AccessTokenGuard, AdminGuard],
+  providers: [AuthRoutes, AuthService, LoginThrottle, TokenService, UserDirectory, TokenAuth],
+  exports: [TokenService, UserDirectory, TokenAuth],
 })
 export class AuthModule {}

@@ -22,7 +22,7 @@ export interface Food {
 }
 
 /**
- * Foods held in memory, and the `GET /foods` body as a ready JSON string refreshed in the
+ * Foods held in memory, and the `GET /foods` body as a ready buffer of JSON refreshed in the
  * background from Redis (the pool plus the unsold part of every node's lease): serving the list
  * costs no round trip and no serialisation. The refresh also notices a Redis that lost its
  * ordering state and rebuilds it.
@@ -32,7 +32,7 @@ export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(FoodCatalog.name);
   private foods = new Map<number, Food>();
   private ordered: Food[] = [];
-  private snapshot = '[]';
+  private snapshot = Buffer.from('[]');
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -54,8 +54,8 @@ export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdow
     return this.foods.get(id);
   }
 
-  /** `GET /foods`: every food by id with what is left across the cluster. */
-  get json(): string {
+  /** The `GET /foods` body, ready to write: every food by id with what is left across the cluster. */
+  get json(): Buffer {
     return this.snapshot;
   }
 
@@ -100,8 +100,10 @@ export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdow
       await this.stateBuilder.ensure(version);
       return;
     }
-    this.snapshot = JSON.stringify(
-      this.ordered.map((f) => ({ id: f.id, price: f.price, stock: left.get(f.id) ?? 0 })),
+    this.snapshot = Buffer.from(
+      JSON.stringify(
+        this.ordered.map((f) => ({ id: f.id, price: f.price, stock: left.get(f.id) ?? 0 })),
+      ),
     );
   }
 }

@@ -2,14 +2,13 @@ import { Module } from '@nestjs/common';
 import { ClusterModule } from '../../cluster/cluster.module';
 import { AuthModule } from '../../identity/auth.module';
 import { FoodCatalog } from '../catalog/food-catalog.service';
-import { FoodsController } from '../catalog/foods.controller';
+import { FoodsRoutes } from '../catalog/foods.routes';
 import { OrderStateBuilder } from './order-state.builder';
 import { StockService } from './stock.service';
 
 @Module({
   imports: [AuthModule, ClusterModule],
-  controllers: [FoodsController],
-  providers: [FoodCatalog, OrderStateBuilder, StockService],
+  providers: [FoodsRoutes, FoodCatalog, OrderStateBuilder, StockService],
   exports: [FoodCatalog, StockService],
 })
 export class StockModule {}

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricsController } from './metrics.controller';
+import { MetricsRoutes } from './metrics.routes';
 import { Metrics } from './metrics.service';
 
 @Global()
-@Module({ controllers: [MetricsController], providers: [Metrics], exports: [Metrics] })
+@Module({ providers: [Metrics, MetricsRoutes], exports: [Metrics] })
 export class MetricsModule {}

@@ -1,7 +1,5 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import {
-  HealthCheck,
   HealthCheckResult,
   HealthCheckService,
   HealthIndicatorService,
@@ -11,14 +9,28 @@ import type { Redis } from 'ioredis';
 import { DatasetService } from '../dataset/dataset.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-codes';
+import { Type } from '@sinclair/typebox';
+import { RestRoute, RestRouteSource, defineRoute } from '../http/rest-route';
+import { RestRoutes } from '../http/rest-router';
 import { REDIS } from '../redis/redis.constants';
 
 const PROBE_TIMEOUT_MS = 1000;
 
+/** Terminus' answer: `status` and, per check, what it found. */
+const HEALTH = Type.Object(
+  {
+    status: Type.String({ examples: ['ok'] }),
+    info: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    error: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+
 /** Probes for an orchestrator: live = the process serves HTTP; ready = MySQL, Redis and data are there. */
-@ApiTags('health')
-@Controller('health')
-export class HealthController {
+@RestRoutes()
+@Injectable()
+export class HealthRoutes implements RestRouteSource {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -27,15 +39,29 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  @Get('live')
-  @HealthCheck()
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  routes(): RestRoute[] {
+    return [
+      defineRoute({
+        method: 'GET',
+        url: '/health/live',
+        summary: 'Liveness: the process serves HTTP',
+        tags: ['health'],
+        reply: HEALTH,
+        handler: () => this.health.check([]),
+      }),
+      defineRoute({
+        method: 'GET',
+        url: '/health/ready',
+        summary: 'Readiness: MySQL and Redis answer and a dataset is loaded',
+        tags: ['health'],
+        reply: HEALTH,
+        errors: [ErrorCode.SERVICE_UNAVAILABLE],
+        handler: () => this.ready(),
+      }),
+    ];
   }
 
-  @Get('ready')
-  @HealthCheck()
-  async ready(): Promise<HealthCheckResult> {
+  private async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
         () => this.mysql.pingCheck('mysql', { timeout: PROBE_TIMEOUT_MS }),
