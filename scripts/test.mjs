@@ -1,5 +1,5 @@
 // `npm test`: the same set-up as `npm start`, then the habits (lint, format, dependency rules, file
-// size), type check, unit and e2e suites against real Redis and MariaDB. Exits non-zero on any failure.
+// size), type check, unit, provider and e2e suites against real Redis and MariaDB. Exits non-zero on any failure.
 import { ensureTestTools } from './browser.mjs';
 import { run } from './env.mjs';
 import { prepare } from './prepare.mjs';
@@ -13,6 +13,7 @@ const steps = [
   ['file size', process.execPath, ['scripts/check-size.mjs']],
   ['type check', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['unit tests', 'npx', ['jest', '--ci']],
+  ['provider tests', process.execPath, ['scripts/provider-tests.mjs']],
   ['e2e tests', 'npx', ['jest', '--ci', '--config', 'test/jest-e2e.json', '--runInBand']],
 ];
 

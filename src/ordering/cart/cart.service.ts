@@ -9,7 +9,7 @@ import { randomBase64url } from '../../platform/random/random-pool';
 import { mayHaveRun } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
-import { runScript } from '../../platform/redis/redis-scripts';
+import { OrderingScripts } from '../ordering-scripts';
 import { FoodCatalog } from '../catalog/food-catalog.service';
 import { CartIds } from './cart-ids.service';
 
@@ -32,6 +32,7 @@ export class CartService {
     private readonly foods: FoodCatalog,
     private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly scripts: OrderingScripts,
   ) {}
 
   /** A new, empty cart. It exists from its id alone: nothing is stored until it is filled. */
@@ -49,23 +50,16 @@ export class CartService {
 
   /** Checks in the contract's order: cart exists, cart owned, food exists, limit. */
   async addItem(userId: number, cartId: string, foodId: number, count: number): Promise<void> {
-    const key = this.keyOfOwned(userId, cartId);
+    this.keyOfOwned(userId, cartId); // CART_NOT_FOUND or NOT_AUTHORIZED_TO_ACCESS_CART
     if (!this.foods.find(foodId)) throw DomainError.of(ErrorCode.FOOD_NOT_FOUND);
     if (count === 0) return;
     const token = randomBase64url(9);
-    const keys = [key, OrderingKeys.cartChange(cartId)];
     // The command's own timeout: past it, the client is answered without the script's word.
     const deadline = Date.now() + this.config.REDIS_COMMAND_TIMEOUT_MS;
+    const change = { foodId, count, limit: CART_ITEM_LIMIT, ttlS: this.config.CART_TTL_S };
     let accepted: number;
     try {
-      accepted = await runScript<number>(this.redis, 'cart-patch', keys, [
-        foodId,
-        count,
-        CART_ITEM_LIMIT,
-        this.config.CART_TTL_S,
-        token,
-        deadline,
-      ]);
+      accepted = await this.scripts.cartPatch(cartId, change, token, deadline);
     } catch (err) {
       accepted = await this.resultOfLost(cartId, token, deadline, err);
     }

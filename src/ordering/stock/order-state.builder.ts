@@ -3,9 +3,8 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { randomBase64url } from '../../platform/random/random-pool';
 import { REDIS } from '../../platform/redis/redis.constants';
-import { ClusterKeys } from '../../cluster/cluster-keys';
 import { OrderingKeys } from '../ordering-keys';
-import { runScript } from '../../platform/redis/redis-scripts';
+import { OrderingScripts } from '../ordering-scripts';
 import { parseItems } from './cart-items';
 
 /**
@@ -39,18 +38,11 @@ export async function buildOrderState(
   db: DataSource,
   redis: Redis,
   version: string,
+  scripts = new OrderingScripts(redis),
 ): Promise<boolean> {
   if ((await redis.get(OrderingKeys.orderDataset)) === version) return false;
   const token = randomBase64url(12);
-  const claimKeys = [OrderingKeys.orderDataset, OrderingKeys.orderRebuildClaim];
-  if (
-    (await runScript<number>(redis, 'order-state-claim', claimKeys, [
-      version,
-      token,
-      REBUILD_CLAIM_MS,
-    ])) !== 1
-  )
-    return false;
+  if (!(await scripts.claimRebuild(version, token, REBUILD_CLAIM_MS))) return false;
   try {
     const fenced: { n: number | string }[] = await db.query(
       "SELECT COUNT(*) AS n FROM order_void WHERE id LIKE 'state:%'",
@@ -69,20 +61,10 @@ export async function buildOrderState(
     const args: (string | number)[] = [version, replaced + 1, token, left.size];
     for (const [id, stock] of left) args.push(id, Math.max(0, stock));
     for (const order of orders) args.push(order.user_id, order.id);
-    const keys = [
-      OrderingKeys.orderDataset,
-      ClusterKeys.stockPool,
-      OrderingKeys.orderMarkers,
-      ClusterKeys.stockLeases,
-      OrderingKeys.orderGeneration,
-      OrderingKeys.orderRebuildClaim,
-    ];
-    return (await runScript<number>(redis, 'order-state-init', keys, args)) === 1;
+    return await scripts.installState(args);
   } catch (error) {
     // Retried on the next catalog refresh, by any node.
-    await runScript(redis, 'order-state-unclaim', [OrderingKeys.orderRebuildClaim], [token]).catch(
-      () => undefined,
-    );
+    await scripts.unclaimRebuild(token).catch(() => undefined);
     throw error;
   }
 }
@@ -94,10 +76,11 @@ export class OrderStateBuilder {
   constructor(
     private readonly db: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly scripts: OrderingScripts,
   ) {}
 
   async ensure(version: string): Promise<void> {
-    if (await buildOrderState(this.db, this.redis, version))
+    if (await buildOrderState(this.db, this.redis, version, this.scripts))
       this.logger.log(`Built the ordering state in Redis for dataset ${version}`);
   }
 }

@@ -3,12 +3,13 @@ import { ClusterModule } from '../../cluster/cluster.module';
 import { AuthModule } from '../../identity/auth.module';
 import { FoodCatalog } from '../catalog/food-catalog.service';
 import { FoodsRoutes } from '../catalog/foods.routes';
+import { OrderingScripts } from '../ordering-scripts';
 import { OrderStateBuilder } from './order-state.builder';
 import { StockService } from './stock.service';
 
 @Module({
   imports: [AuthModule, ClusterModule],
-  providers: [FoodsRoutes, FoodCatalog, OrderStateBuilder, StockService],
-  exports: [FoodCatalog, StockService],
+  providers: [FoodsRoutes, FoodCatalog, OrderStateBuilder, OrderingScripts, StockService],
+  exports: [FoodCatalog, OrderingScripts, StockService],
 })
 export class StockModule {}

@@ -7,9 +7,8 @@ import { ErrorCode } from '../../platform/errors/error-codes';
 import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import { mayHaveRun, pipelineReplies } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
-import { ClusterKeys } from '../../cluster/cluster-keys';
 import { OrderingKeys } from '../ordering-keys';
-import { runScript } from '../../platform/redis/redis-scripts';
+import { OrderingScripts, PlaceReply } from '../ordering-scripts';
 import { Labels, Metrics } from '../../platform/metrics/metrics.service';
 import { parseCart } from './cart-items';
 
@@ -35,6 +34,7 @@ export class StockService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly dataset: DatasetService,
     private readonly leases: StockLeaseService,
+    private readonly scripts: OrderingScripts,
     metrics: Metrics,
   ) {
     const byFood = (units: ReadonlyMap<number, number>): Array<[Labels, number]> =>
@@ -65,28 +65,17 @@ export class StockService {
   async reserve(userId: number, orderId: string, cartKey: string): Promise<Reservation> {
     const version = this.dataset.current?.version;
     if (version === undefined) throw new ServiceUnavailableError();
-    const keys = [
-      OrderingKeys.orderDataset,
-      ClusterKeys.stockPool,
-      OrderingKeys.orderMarkers,
-      cartKey,
-      this.leases.keys.registry,
-      this.leases.keys.own,
-      this.pendingKey,
-      OrderingKeys.pendingNodes,
-      OrderingKeys.orderGeneration,
-    ];
-    const args = [version, userId, orderId, this.leases.id];
-    let result: [string, string?, string?];
+    const placer = {
+      nodeId: this.leases.id,
+      leaseRegistry: this.leases.keys.registry,
+      ownLease: this.leases.keys.own,
+    };
+    const order = { version, userId, orderId, cartKey };
+    let result: PlaceReply;
     try {
-      result = await runScript(this.redis, 'order-place', keys, args);
+      result = await this.scripts.place(placer, order);
       if (result[0] === 'RETRY_WITH_LEASES')
-        result = await runScript(
-          this.redis,
-          'order-place',
-          [...keys, ...(await this.leases.allLeaseKeys())],
-          args,
-        );
+        result = await this.scripts.place(placer, order, await this.leases.allLeaseKeys());
     } catch (err) {
       result = await this.resultOfLost(orderId, err);
     }
@@ -107,7 +96,7 @@ export class StockService {
    * If it did not (or refused, which changes nothing), the client gets a 503 with nothing applied.
    * If Redis stays unreachable, a 503 too, and this node's reconciler settles the order later.
    */
-  private async resultOfLost(orderId: string, error: unknown): Promise<[string, string?, string?]> {
+  private async resultOfLost(orderId: string, error: unknown): Promise<PlaceReply> {
     if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
     let entry: string | null;
     let generation: string | null;
@@ -137,19 +126,8 @@ export class StockService {
    * Safe to call twice: returns false if the order was no longer pending. Clears the order's
    * refused-in-doubt flag in the same step (see markRefusedInDoubt).
    */
-  async release(orderId: string, keepMarker: boolean, nodeId = this.leases.id): Promise<boolean> {
-    const keys = [
-      ClusterKeys.stockPool,
-      OrderingKeys.orderMarkers,
-      OrderingKeys.pendingOrders(nodeId),
-      OrderingKeys.ordersRefusedInDoubt,
-    ];
-    return (
-      (await runScript<number>(this.redis, 'order-release', keys, [
-        orderId,
-        keepMarker ? '1' : '0',
-      ])) === 1
-    );
+  release(orderId: string, keepMarker: boolean, nodeId = this.leases.id): Promise<boolean> {
+    return this.scripts.release(nodeId, orderId, keepMarker);
   }
 
   /** Orders known committed need no reconciling any more. */
@@ -163,15 +141,8 @@ export class StockService {
    * after this node died. Only while the order is pending (atomically checked), so no flag outlives
    * its order; returns false if another node settled it already (this one had stalled).
    */
-  async markRefusedInDoubt(orderId: string): Promise<boolean> {
-    return (
-      (await runScript<number>(
-        this.redis,
-        'order-refuse-in-doubt',
-        [this.pendingKey, OrderingKeys.ordersRefusedInDoubt],
-        [orderId],
-      )) === 1
-    );
+  markRefusedInDoubt(orderId: string): Promise<boolean> {
+    return this.scripts.refuseInDoubt(this.leases.id, orderId);
   }
 
   /** Which of `orderIds` were answered SERVICE_UNAVAILABLE in doubt (see markRefusedInDoubt). */
@@ -192,13 +163,8 @@ export class StockService {
   }
 
   /** Drops a node from {@link nodesWithPending} once it has none left (atomically checked). */
-  async forgetNode(nodeId: string): Promise<void> {
-    await runScript(
-      this.redis,
-      'pending-forget',
-      [OrderingKeys.pendingNodes, OrderingKeys.pendingOrders(nodeId)],
-      [nodeId],
-    );
+  forgetNode(nodeId: string): Promise<void> {
+    return this.scripts.forgetPendingNode(nodeId);
   }
 
   private get pendingKey(): string {
