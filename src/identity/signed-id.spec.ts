@@ -74,14 +74,12 @@ describe('SignedIdCodec', () => {
 
 describe('DatasetSignedIds', () => {
   class Ids extends DatasetSignedIds {
-    constructor(dataset: {
-      register(name: string, load: (d: { version: string }) => Promise<void>): void;
-    }) {
-      super('test-purpose', 'a-test-secret-of-some-length', dataset);
+    constructor() {
+      super('test-purpose', 'a-test-secret-of-some-length');
     }
   }
-  let load!: (d: { version: string }) => Promise<void>;
-  const ids = new Ids({ register: (_name, fn) => (load = fn) });
+  const ids = new Ids();
+  const load = (dataset: { version: string }) => ids.loadDataset(dataset);
 
   it('refuses everything before a dataset is loaded, then opens what it issued (again and again)', async () => {
     expect(ids.open('anything')).toBeUndefined();

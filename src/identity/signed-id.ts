@@ -76,14 +76,15 @@ export abstract class DatasetSignedIds {
   private verified = new Map<string, number>();
 
   protected constructor(
-    purpose: string,
-    secret: string,
-    dataset: { register(name: string, load: (d: { version: string }) => Promise<void>): void },
-  ) {
-    dataset.register(purpose, async ({ version }) => {
-      this.codec = new SignedIdCodec(deriveKey(secret, purpose, version));
-      this.verified = new Map();
-    });
+    private readonly purpose: string,
+    private readonly secret: string,
+  ) {}
+
+  /** A new key for each dataset: ids of the previous one stop working here. */
+  loadDataset({ version }: { version: string }): Promise<void> {
+    this.codec = new SignedIdCodec(deriveKey(this.secret, this.purpose, version));
+    this.verified = new Map();
+    return Promise.resolve();
   }
 
   /** A new id for `owner`; known valid here, so this worker's next requests with it skip the MAC. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DatasetService } from '../platform/dataset/dataset.service';
+import { DatasetLoader, LoadsDataset } from '../platform/dataset/dataset.service';
 
 export interface UserRecord {
   readonly id: number;
@@ -14,17 +14,17 @@ export const ADMIN_NAME = 'root';
  * Every user, held in memory and rebuilt when the dataset changes: login and the voting API's
  * name checks cost no round trip. 100k users take about 20 MB.
  */
+@DatasetLoader('users')
 @Injectable()
-export class UserDirectory {
+export class UserDirectory implements LoadsDataset {
   private byName = new Map<string, UserRecord>();
   private byId = new Map<number, UserRecord>();
   private admin: UserRecord | undefined;
 
-  constructor(
-    private readonly db: DataSource,
-    dataset: DatasetService,
-  ) {
-    dataset.register('users', () => this.load());
+  constructor(private readonly db: DataSource) {}
+
+  loadDataset(): Promise<void> {
+    return this.load();
   }
 
   findByName(name: string): UserRecord | undefined {

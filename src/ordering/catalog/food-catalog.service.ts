@@ -9,7 +9,12 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config';
 import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
-import { DatasetService } from '../../platform/dataset/dataset.service';
+import {
+  DatasetInfo,
+  DatasetLoader,
+  DatasetService,
+  LoadsDataset,
+} from '../../platform/dataset/dataset.service';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
 import { OrderStateBuilder } from '../stock/order-state.builder';
@@ -27,8 +32,9 @@ export interface Food {
  * costs no round trip and no serialisation. The refresh also notices a Redis that lost its
  * ordering state and rebuilds it.
  */
+@DatasetLoader('foods')
 @Injectable()
-export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FoodCatalog.name);
   private foods = new Map<number, Food>();
   private ordered: Food[] = [];
@@ -42,12 +48,12 @@ export class FoodCatalog implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly dataset: DatasetService,
     private readonly stateBuilder: OrderStateBuilder,
     private readonly leases: StockLeaseService,
-  ) {
-    dataset.register('foods', async ({ version }) => {
-      await this.load();
-      await this.stateBuilder.ensure(version);
-      await this.refresh();
-    });
+  ) {}
+
+  async loadDataset({ version }: DatasetInfo): Promise<void> {
+    await this.load();
+    await this.stateBuilder.ensure(version);
+    await this.refresh();
   }
 
   find(id: number): Food | undefined {

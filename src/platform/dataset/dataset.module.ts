@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { DatasetService } from './dataset.service';
 
 @Global()
-@Module({ providers: [DatasetService], exports: [DatasetService] })
+@Module({ imports: [DiscoveryModule], providers: [DatasetService], exports: [DatasetService] })
 export class DatasetModule {}

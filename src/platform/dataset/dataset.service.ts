@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 
@@ -8,18 +9,26 @@ export interface DatasetInfo {
   foods: number;
 }
 
-/** Something that builds in-memory or Redis state from the dataset, e.g. the user directory. */
-export type DatasetLoader = (dataset: DatasetInfo) => Promise<void>;
+/** A provider that builds in-memory or Redis state from the dataset, e.g. the user directory. */
+export interface LoadsDataset {
+  loadDataset(dataset: DatasetInfo): Promise<void>;
+}
 
 /**
- * Watches the `dataset` row that `npm run data -- generate` rewrites, and has every registered
- * loader rebuild its state when the version changes, so running nodes pick up a new dataset
+ * Marks a {@link LoadsDataset} provider, by name (for the logs): found at bootstrap, before the
+ * first load, and run in module order on every dataset version.
+ */
+export const DatasetLoader = DiscoveryService.createDecorator<string>();
+
+/**
+ * Watches the `dataset` row that `npm run data -- generate` rewrites, and has every
+ * {@link DatasetLoader} rebuild its state when the version changes, so running nodes pick up a new dataset
  * without a restart. The node is ready once every loader has finished for the current version.
  */
 @Injectable()
 export class DatasetService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DatasetService.name);
-  private readonly loaders: { name: string; load: DatasetLoader }[] = [];
+  private readonly loaders: { name: string; loader: LoadsDataset }[] = [];
   private loaded: DatasetInfo | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -27,12 +36,8 @@ export class DatasetService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly discovery: DiscoveryService,
   ) {}
-
-  /** Registers a loader; call from a constructor so it runs in the first load at bootstrap. */
-  register(name: string, load: DatasetLoader): void {
-    this.loaders.push({ name, load });
-  }
 
   /** The dataset every loader has finished loading, or undefined while none is. */
   get current(): DatasetInfo | undefined {
@@ -40,6 +45,10 @@ export class DatasetService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: DatasetLoader.KEY })) {
+      const name = this.discovery.getMetadataByDecorator(DatasetLoader, wrapper) ?? wrapper.name;
+      if (wrapper.instance) this.loaders.push({ name, loader: wrapper.instance as LoadsDataset });
+    }
     await this.poll();
     this.timer = setInterval(() => void this.poll(), this.config.DATASET_POLL_MS);
     this.timer.unref();
@@ -80,7 +89,7 @@ export class DatasetService implements OnApplicationBootstrap, OnApplicationShut
     if (latest.version === this.loaded?.version) return;
     const started = Date.now();
     try {
-      for (const loader of this.loaders) await loader.load(latest);
+      for (const { loader } of this.loaders) await loader.loadDataset(latest);
       this.loaded = latest;
       this.logger.log(
         `Dataset ${latest.version} loaded (${latest.users} users, ${latest.foods} foods) in ${Date.now() - started} ms`,
