@@ -1,7 +1,10 @@
 /**
- * Redis keys of the cluster mechanisms: the leader lease and its epoch, and the stock leases.
+ * Redis keys of the cluster mechanisms: the node registry, the leader lease and its epoch, and the
+ * stock leases.
  */
 export const ClusterKeys = {
+  /** Sorted set node id -> expiry of its last heartbeat (Redis time, ms): who is alive. */
+  nodes: 'cluster:nodes',
   /** Hash unit id (food id) -> units left in the shared pool that stock leases draw from. */
   stockPool: 'ord:{o}:stock',
   /** Sorted set node id -> lease expiry (Redis time, ms): the nodes holding stock leases. */

@@ -2,9 +2,13 @@ import { Module } from '@nestjs/common';
 import { Metrics } from '../platform/metrics/metrics.service';
 import { LeaderLease } from './leadership/leader-lease.service';
 import { NodeIdentity } from './membership/node-identity';
+import { NodeRegistry } from './membership/node-registry.service';
 import { StockLeaseService } from './leases/stock-lease.service';
 
-/** Cluster membership: this node's identity, the leader lease and stock leases. Knows nothing of features. */
+/**
+ * Cluster mechanisms: this node's identity, the registry of live nodes, the leader lease and stock
+ * leases. Knows nothing of features.
+ */
 @Module({
   providers: [
     {
@@ -16,9 +20,10 @@ import { StockLeaseService } from './leases/stock-lease.service';
         return identity;
       },
     },
+    NodeRegistry,
     LeaderLease,
     StockLeaseService,
   ],
-  exports: [NodeIdentity, LeaderLease, StockLeaseService],
+  exports: [NodeIdentity, NodeRegistry, LeaderLease, StockLeaseService],
 })
 export class ClusterModule {}

@@ -87,20 +87,6 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /**
-   * Which of the given nodes are alive: registered with a lease that has not expired on Redis'
-   * clock. A node registers at start-up, before it serves, and renews every third of the TTL.
-   */
-  async alive(nodeIds: readonly string[]): Promise<Set<string>> {
-    const [time, registry] = pipelineReplies(
-      await this.redis.pipeline().time().zrange(this.keys.registry, 0, -1, 'WITHSCORES').exec(),
-    ) as [[string, string], string[]];
-    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    const expiries = new Map<string, number>();
-    for (let i = 0; i < registry.length; i += 2) expiries.set(registry[i], Number(registry[i + 1]));
-    return new Set(nodeIds.filter((id) => (expiries.get(id) ?? -Infinity) >= now));
-  }
-
   /** Feeds the chunk sizing: units of an item this node just sold. */
   recordSale(item: number, units: number): void {
     this.rates.record(item, units);

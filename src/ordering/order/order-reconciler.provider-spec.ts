@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { expect } from 'expect';
 import { beforeEach, describe, it } from 'node:test';
-import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
+import { NodeIdentity } from '../../cluster/membership/node-identity';
+import { NodeRegistry } from '../../cluster/membership/node-registry.service';
 import { AppConfig } from '../../platform/config/app-config';
 import { StockService } from '../stock/stock.service';
 import { OrderReconciler } from './order-reconciler.service';
@@ -86,8 +87,7 @@ beforeEach(async () => {
   repository = new FakeRepository();
   orders = new FakeOrders();
   alive = new Set([ME]);
-  const leases = {
-    id: ME,
+  const registry = {
     alive: (nodes: string[]) => Promise.resolve(new Set(nodes.filter((n) => alive.has(n)))),
   };
   const moduleRef = await Test.createTestingModule({
@@ -96,7 +96,8 @@ beforeEach(async () => {
       { provide: StockService, useValue: stock },
       { provide: OrderRepository, useValue: repository },
       { provide: OrderService, useValue: orders },
-      { provide: StockLeaseService, useValue: leases },
+      { provide: NodeIdentity, useValue: new NodeIdentity(ME) },
+      { provide: NodeRegistry, useValue: registry },
       { provide: AppConfig, useValue: { LEASE_TTL_MS: 3000 } },
     ],
   }).compile();

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
+import { NodeIdentity } from '../../cluster/membership/node-identity';
+import { NodeRegistry } from '../../cluster/membership/node-registry.service';
 import { AppConfig } from '../../platform/config/app-config';
 import { StockService } from '../stock/stock.service';
 import { OrderRepository } from './order.repository';
@@ -9,7 +10,7 @@ import { OrderService } from './order.service';
  * Settles the orders a dead node left between taking stock in Redis and seeing its commit: each
  * one either committed (kept) or is voided in MySQL, which fences a commit that might still come
  * from a node that was only paused, and its stock goes back to sale with its user free to order.
- * Every node sweeps; a node counts as dead once its stock lease expired (LEASE_TTL_MS), and every
+ * Every node sweeps; a node counts as dead once its heartbeat expired (NodeRegistry, LEASE_TTL_MS), and every
  * step is idempotent, so two nodes sweeping the same dead node do no harm.
  *
  * A live node also leaves orphans of its own: an order whose Redis step ran but whose answer was
@@ -32,7 +33,8 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly stock: StockService,
     private readonly repository: OrderRepository,
-    private readonly leases: StockLeaseService,
+    private readonly node: NodeIdentity,
+    private readonly registry: NodeRegistry,
     private readonly orders: OrderService,
     private readonly config: AppConfig,
   ) {}
@@ -54,9 +56,9 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     this.sweeping = true;
     try {
       await this.settleOwnOrphans();
-      const nodes = (await this.stock.nodesWithPending()).filter((id) => id !== this.leases.id);
+      const nodes = (await this.stock.nodesWithPending()).filter((id) => id !== this.node.id);
       if (nodes.length === 0) return;
-      const alive = await this.leases.alive(nodes);
+      const alive = await this.registry.alive(nodes);
       for (const nodeId of nodes.filter((id) => !alive.has(id))) await this.reconcile(nodeId);
     } catch (error) {
       this.logger.warn(
@@ -85,7 +87,7 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async settleOwnOrphans(): Promise<void> {
-    const own = this.leases.id;
+    const own = this.node.id;
     // Taken before reading the pending orders: an order in doubt stays pending until it is
     // released, so one of these that is no longer pending was settled elsewhere (another node
     // reconciled this one while it was paused past its lease) and is forgotten here too. One
@@ -114,7 +116,7 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** An order answered 503 in doubt: voided, deleted if it had committed, its stock given back. */
-  private async takeBack(orderId: string, nodeId = this.leases.id): Promise<void> {
+  private async takeBack(orderId: string, nodeId = this.node.id): Promise<void> {
     if (await this.repository.takeBack(orderId))
       this.logger.warn(
         `Order ${orderId} had committed though answered SERVICE_UNAVAILABLE: taken back`,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { NodeIdentity } from '../../cluster/membership/node-identity';
-import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
+import { NodeRegistry } from '../../cluster/membership/node-registry.service';
 import { RetryLater } from '../../platform/resilience/retry-later';
 import { Metrics } from '../../platform/metrics/metrics.service';
 import { REDIS } from '../../platform/redis/redis.constants';
@@ -53,7 +53,7 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly repository: VoteCountRepository,
     private readonly ledger: VoteLedger,
-    private readonly leases: StockLeaseService,
+    private readonly registry: NodeRegistry,
     private readonly node: NodeIdentity,
     private readonly metrics: Metrics,
   ) {
@@ -81,8 +81,8 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
   }
 
   /**
-   * For the leader: takes on the recorded groups of nodes that are no longer alive (their lease
-   * expired). Returns how many it adopted now.
+   * For the leader: takes on the recorded groups of nodes that are no longer alive (their
+   * heartbeat expired: NodeRegistry). Returns how many it adopted now.
    */
   async adoptOrphans(): Promise<number> {
     const records = await this.redis.hgetall(VotingKeys.voteGroupsInDoubt);
@@ -97,7 +97,7 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
       } else if (record.nodeId !== this.node.id && !this.groups.has(groupId)) orphans.push(record);
     }
     if (orphans.length === 0) return 0;
-    const alive = await this.leases.alive([...new Set(orphans.map((r) => r.nodeId))]);
+    const alive = await this.registry.alive([...new Set(orphans.map((r) => r.nodeId))]);
     let adopted = 0;
     for (const { group, nodeId, at } of orphans.filter((r) => !alive.has(r.nodeId))) {
       const left = at + FOR_MS - Date.now();
