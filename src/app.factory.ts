@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -12,6 +11,7 @@ import { Metrics } from './platform/metrics/metrics.service';
 import { timeHttpRequests } from './platform/metrics/request-timing';
 import { configureHttp, createFastifyAdapter } from './platform/http/http-setup';
 import { registerOpenApi } from './platform/http/openapi';
+import { registerSecurityHeaders } from './platform/http/security-headers';
 import { TOKEN_SECURITY_SCHEMES } from './identity/token-auth';
 
 /** Builds the whole application (not yet listening), as `main.ts` and the e2e suites use it. */
@@ -25,8 +25,9 @@ export async function createApp(
     { bodyParser: false, logger: new PinoLoggerService(logger) },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  if (config.LOG_REQUESTS) await registerRequestLogging(fastify, logger);
-  await registerSecurityHeaders(app, config);
+  if (config.LOG_REQUESTS !== 'off')
+    await registerRequestLogging(fastify, logger, config.LOG_REQUESTS === 'errors');
+  await registerBrowserPolicy(app, config);
   const routes = configureHttp(fastify);
   timeHttpRequests(fastify, app.get(Metrics));
   app.useGlobalFilters(new HttpErrorFilter((url) => routes.allowedMethods(url)));
@@ -44,19 +45,14 @@ export async function createApp(
 }
 
 /**
- * Helmet's headers on every response (CSP `default-src 'self'`: GraphiQL and Swagger UI load only
- * the app's own files, inline styles allowed as Swagger UI needs), and CORS only for the origins
+ * Helmet's headers on every response (see security-headers.ts), and CORS only for the origins
  * CORS_ORIGINS names: none by default, so browsers keep other sites' pages from calling the API.
  */
-async function registerSecurityHeaders(
+async function registerBrowserPolicy(
   app: NestFastifyApplication,
   config: AppConfig,
 ): Promise<void> {
-  // No upgrade-insecure-requests: the app speaks plain HTTP behind whatever terminates TLS.
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
+  registerSecurityHeaders(app.getHttpAdapter().getInstance());
   const origins = config.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);

@@ -318,6 +318,32 @@ describe('logs', () => {
     }
   }, 60_000);
 
+  test('LOG_REQUESTS=errors: request lines only for answers of status 400 and above', async () => {
+    const node = await startNode(env, {
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'log', LOG_REQUESTS: 'errors' },
+    });
+    try {
+      const ok = await request('GET', `${node.url}/health/live`, {
+        headers: { 'x-request-id': 'ops-errors-ok' },
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['x-request-id']).toBe('ops-errors-ok');
+      const refused = await request('GET', `${node.url}/foods`, {
+        headers: { 'x-request-id': 'ops-errors-401' },
+      });
+      expectError(refused, 'INVALID_ACCESS_TOKEN');
+      const line = await waitUntil(
+        async () => jsonLines(node).find((l) => l.reqId === 'ops-errors-401'),
+        5000,
+        'the 401 request line',
+      );
+      expect(line).toMatchObject({ context: 'Http', msg: 'request', status: 401 });
+      expect(jsonLines(node).some((l) => l.reqId === 'ops-errors-ok')).toBe(false);
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
   test('LOG_REQUESTS=false: no request lines and no request ids; pretty text on request', async () => {
     const node = await startNode(env, {
       env: { LOG_FORMAT: 'pretty', LOG_LEVEL: 'log', LOG_REQUESTS: 'false' },

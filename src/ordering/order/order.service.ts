@@ -125,7 +125,10 @@ export class OrderService {
   private async recover(reservation: Reservation, error: unknown): Promise<void> {
     // A reconciler voided it (this node had stalled past its lease) and already gave the stock back,
     // or a rebuild fenced its generation (Redis had lost the state its stock was taken from).
-    if (error instanceof OrderVoidedError) throw new ServiceUnavailableError(error);
+    if (error instanceof OrderVoidedError) {
+      this.logger.warn(`Order ${reservation.orderId} was voided before it committed: answered 503`);
+      throw new ServiceUnavailableError(error);
+    }
     // Unless the error proves the statement never ran (a refused connection, an SQL error), the
     // order may be in MySQL: the connection may have died after the commit, or (a duplicate of
     // its own id) the group it was in committed before. Ask, fencing it if it is not there.
@@ -165,6 +168,8 @@ export class OrderService {
         .catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));
       throw DomainError.of(ErrorCode.ORDER_OUT_OF_LIMIT);
     }
+    // MySQL refused the statement (or was unreachable): nothing of the order was written.
+    this.logger.error(`Order ${reservation.orderId} failed to commit: ${(error as Error).message}`);
     await this.stock
       .release(reservation.orderId, false)
       .catch((e: Error) => this.logger.error(`Stock release failed: ${e.message}`));

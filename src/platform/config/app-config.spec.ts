@@ -27,6 +27,14 @@ describe('validateConfig', () => {
     expect(config).not.toHaveProperty('PATH');
   });
 
+  it('reads LOG_REQUESTS as all, errors or off, with true and false for all and off', () => {
+    expect(validateConfig({}).LOG_REQUESTS).toBe('all');
+    expect(validateConfig({ LOG_REQUESTS: 'errors' }).LOG_REQUESTS).toBe('errors');
+    expect(validateConfig({ LOG_REQUESTS: 'true' }).LOG_REQUESTS).toBe('all');
+    expect(validateConfig({ LOG_REQUESTS: 'false' }).LOG_REQUESTS).toBe('off');
+    expect(() => validateConfig({ LOG_REQUESTS: 'some' })).toThrow(/LOG_REQUESTS/);
+  });
+
   it('treats an empty value as unset', () => {
     expect(validateConfig({ APP_PORT: '' }).APP_PORT).toBe(8080);
   });

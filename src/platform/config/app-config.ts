@@ -1,8 +1,11 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
+import { Transform, plainToInstance } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MinLength, validateSync } from 'class-validator';
 import { availableParallelism } from 'node:os';
 import { FlagSetting, IntSetting } from './setting-decorators';
+
+/** LOG_REQUESTS' older boolean spellings. */
+const REQUEST_LOG_ALIASES: Readonly<Record<string, string>> = { true: 'all', false: 'off' };
 
 /**
  * Every setting the service reads, validated once at boot. Names follow the 2015 contest
@@ -199,9 +202,14 @@ export class AppConfig {
   @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
-  /** A line per request answered, and the request's id on every line written while serving it. */
-  @FlagSetting()
-  LOG_REQUESTS = true;
+  /**
+   * Request lines: `all` (one per answer), `errors` (answers with status ≥ 400 only), `off` (no
+   * lines, no request ids). `true`/`false` mean `all`/`off`. With `all` and `errors` every line
+   * written while serving a request carries its id.
+   */
+  @Transform(({ value }) => REQUEST_LOG_ALIASES[String(value)] ?? value)
+  @IsIn(['all', 'errors', 'off'])
+  LOG_REQUESTS: 'all' | 'errors' | 'off' = 'all';
 
   get logFormat(): 'json' | 'pretty' {
     return this.LOG_FORMAT ?? (this.NODE_ENV === 'production' ? 'json' : 'pretty');

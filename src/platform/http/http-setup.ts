@@ -57,7 +57,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     clientErrorHandler: answerClientError,
     // Requests are logged by registerRequestLogging, not by Fastify's logger (two lines each).
     logger: false,
-    ...(config.LOG_REQUESTS ? { genReqId: requestId } : {}),
+    ...(config.LOG_REQUESTS !== 'off' ? { genReqId: requestId } : {}),
     // The routes' body schemas are the contract's types: `"food_id": "1"` is refused, not
     // converted, and nothing is added to or removed from a body.
     ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false } },

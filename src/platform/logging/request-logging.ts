@@ -17,11 +17,13 @@ export function requestId(req: IncomingMessage): string {
  * One line per request answered (`reqId`, method, path, route, status, ms), the id echoed in the
  * answer's `x-request-id`, and the id kept in an async context for the whole request, so every line
  * written while serving it carries it (PinoLoggerService). The async context costs some CPU on
- * every promise of the request: LOG_REQUESTS=false turns all of this off.
+ * every promise of the request. `errorsOnly` (LOG_REQUESTS=errors) writes the line only for
+ * answers with status ≥ 400: a sale's 200s then cost no line; LOG_REQUESTS=off turns all of this off.
  */
 export async function registerRequestLogging(
   fastify: FastifyInstance,
   logger: Logger,
+  errorsOnly = false,
 ): Promise<void> {
   await fastify.register(fastifyRequestContext, {
     defaultStoreValues: (request: FastifyRequest) => ({ reqId: request.id }),
@@ -32,6 +34,7 @@ export async function registerRequestLogging(
   });
   const requests = logger.child({ context: 'Http' });
   fastify.addHook('onResponse', (request, reply, done) => {
+    if (errorsOnly && reply.statusCode < 400) return done();
     requests.info(
       {
         reqId: request.id,
