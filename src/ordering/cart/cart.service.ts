@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../platform/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
+import { recordOfLostCall } from '../../platform/resilience/lost-answer';
 import { ErrorCode } from '../../platform/errors/error-codes';
-import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import { randomBase64url } from '../../platform/random/random-pool';
 import { mayHaveRun } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
@@ -83,15 +83,10 @@ export class CartService {
   ): Promise<number> {
     if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
     await sleep(Math.max(0, deadline + CLOCK_SKEW_MS - Date.now()));
-    let record: string | null;
-    try {
-      record = await askUntilAnswered(() =>
-        this.redis.hget(OrderingKeys.cartChange(cartId), token),
-      );
-    } catch {
-      throw new ServiceUnavailableError(error);
-    }
-    if (record === null) throw new ServiceUnavailableError(error);
+    const record = await recordOfLostCall(error, {
+      mayHaveRun: true,
+      lookup: () => this.redis.hget(OrderingKeys.cartChange(cartId), token),
+    });
     return Number(record);
   }
 }

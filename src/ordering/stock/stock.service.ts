@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
 import { DatasetService } from '../../platform/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
+import { recordOfLostCall } from '../../platform/resilience/lost-answer';
 import { ErrorCode } from '../../platform/errors/error-codes';
-import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import { mayHaveRun, pipelineReplies } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
@@ -97,24 +97,20 @@ export class StockService {
    * If Redis stays unreachable, a 503 too, and this node's reconciler settles the order later.
    */
   private async resultOfLost(orderId: string, error: unknown): Promise<PlaceReply> {
-    if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
-    let entry: string | null;
-    let generation: string | null;
-    try {
-      // Read together: a state that still holds the entry is the one the stock was taken from.
-      const read = async () =>
-        pipelineReplies(
+    // Read together: a state that still holds the entry is the one the stock was taken from.
+    const [entry, generation] = await recordOfLostCall(error, {
+      mayHaveRun: mayHaveRun(error),
+      lookup: async () => {
+        const [pending, current] = pipelineReplies(
           await this.redis
             .multi()
             .hget(this.pendingKey, orderId)
             .get(OrderingKeys.orderGeneration)
             .exec(),
-        );
-      [entry, generation] = (await askUntilAnswered(read)) as [string | null, string | null];
-    } catch {
-      throw new ServiceUnavailableError(error);
-    }
-    if (entry === null) throw new ServiceUnavailableError(error);
+        ) as [string | null, string | null];
+        return pending === null ? null : ([pending, current] as const);
+      },
+    });
     // "userId|cart", as order-place.lua wrote it.
     return ['OK', entry.slice(entry.indexOf('|') + 1), generation ?? '0'];
   }

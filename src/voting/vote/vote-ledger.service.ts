@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../platform/config/app-config';
-import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
+import { DomainError } from '../../platform/errors/domain-error';
+import { recordOfLostCall } from '../../platform/resilience/lost-answer';
 import { ErrorCode } from '../../platform/errors/error-codes';
-import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import { RetryLater } from '../../platform/resilience/retry-later';
 import { randomBase64url } from '../../platform/random/random-pool';
 import { mayHaveRun } from '../../platform/redis/redis-errors';
@@ -95,16 +95,12 @@ export class VoteLedger implements OnApplicationShutdown {
    * undone later.
    */
   private async statusOfLost(use: TakenUse, error: unknown): Promise<string> {
-    if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
-    let taken: number;
-    try {
-      taken = await askUntilAnswered(() => this.redis.hexists(VotingKeys.voteInflight, use.token));
-    } catch {
+    return recordOfLostCall(error, {
+      mayHaveRun: mayHaveRun(error),
+      lookup: async () =>
+        (await this.redis.hexists(VotingKeys.voteInflight, use.token)) === 1 ? 'OK' : null,
       // Redis stays away: undo the step (a no-op if it never ran) as soon as it answers again.
-      this.undos.add(use.token, use);
-      throw new ServiceUnavailableError(error);
-    }
-    if (taken !== 1) throw new ServiceUnavailableError(error);
-    return 'OK';
+      onUnreachable: () => this.undos.add(use.token, use),
+    });
   }
 }
