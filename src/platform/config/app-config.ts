@@ -204,8 +204,8 @@ export class AppConfig {
 
   /**
    * Request lines: `all` (one per answer), `errors` (answers with status ≥ 400 only), `off` (no
-   * lines, no request ids). `true`/`false` mean `all`/`off`. With `all` and `errors` every line
-   * written while serving a request carries its id.
+   * lines, no request ids). `true`/`false` mean `all`/`off`. With `all` every line written while
+   * serving a request carries its id.
    */
   @Transform(({ value }) => REQUEST_LOG_ALIASES[String(value)] ?? value)
   @IsIn(['all', 'errors', 'off'])

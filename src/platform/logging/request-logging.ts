@@ -14,20 +14,22 @@ export function requestId(req: IncomingMessage): string {
 }
 
 /**
- * One line per request answered (`reqId`, method, path, route, status, ms), the id echoed in the
- * answer's `x-request-id`, and the id kept in an async context for the whole request, so every line
- * written while serving it carries it (PinoLoggerService). The async context costs some CPU on
- * every promise of the request. `errorsOnly` (LOG_REQUESTS=errors) writes the line only for
- * answers with status ≥ 400: a sale's 200s then cost no line; LOG_REQUESTS=off turns all of this off.
+ * One line per request answered (`reqId`, method, path, route, status, ms) and the id echoed in the
+ * answer's `x-request-id`. With `all`, the id is also kept in an async context for the whole
+ * request, so every line written while serving it carries it (PinoLoggerService); that context
+ * costs some CPU on every promise of the request. `errors` (LOG_REQUESTS=errors) writes the line
+ * only for answers with status ≥ 400 and keeps no context: a sale's 200s cost an id and a hook.
+ * LOG_REQUESTS=off turns all of this off.
  */
 export async function registerRequestLogging(
   fastify: FastifyInstance,
   logger: Logger,
   errorsOnly = false,
 ): Promise<void> {
-  await fastify.register(fastifyRequestContext, {
-    defaultStoreValues: (request: FastifyRequest) => ({ reqId: request.id }),
-  });
+  if (!errorsOnly)
+    await fastify.register(fastifyRequestContext, {
+      defaultStoreValues: (request: FastifyRequest) => ({ reqId: request.id }),
+    });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
