@@ -14,10 +14,10 @@ import { idleLoad } from './lib/load.mjs';
 import { USAGE, estimateSeconds, parseOptions } from './lib/options.mjs';
 import { formatSummary, summariseProfiles } from './lib/profile-summary.mjs';
 import { cores } from './lib/proc-stats.mjs';
-import { installCleanup, stopAll } from './lib/procs.mjs';
+import { dropLines, installCleanup, stopAll } from './lib/procs.mjs';
 import { createProgress } from './lib/progress.mjs';
 import { writeReport } from './lib/report.mjs';
-import { startApp, startHello, startLockVote } from './lib/servers.mjs';
+import { startApp, startHello, startLockVote, useApp } from './lib/servers.mjs';
 import { snapshotDist } from './lib/snapshot.mjs';
 import { openStore } from './lib/store.mjs';
 import { cleanupWorkDir, ensureWrk } from './lib/wrk.mjs';
@@ -34,7 +34,9 @@ function benchEnv(base, workers) {
     REDIS_DB: base.BENCH_REDIS_DB ?? '15',
     NODE_ENV: 'production',
     TOKEN_SECRET: `bench-${randomBytes(16).toString('hex')}`,
-    LOG_LEVEL: 'warn',
+    // The app's default level, at which it writes a line per request (LOG_REQUESTS, on unless
+    // --log-requests off says otherwise): what is measured is the app as it runs by default.
+    LOG_LEVEL: 'log',
     WORKERS: String(workers),
     // The usage cap out of the way: the bench measures votes, not refusals.
     TICKET_MAX_USES: '1000000000',
@@ -90,6 +92,46 @@ const GROUP_RUNNERS = {
       seconds: ctx.plan.floorSeconds,
     });
   },
+  // The sale flow on an app with LOG_REQUESTS=true and on one with false, both started for this
+  // group (the main app stops meanwhile) and up the whole time, on one dataset of their own. A
+  // first round warms both up and is not counted; then they take turns (off on, on off, ...), an
+  // even number of rounds, so that a drift on a shared machine falls on both alike.
+  async logging(ctx) {
+    await loadDataset(ctx, { users: ctx.plan.loggingUsers, hashCost: ctx.plan.loadTestHashCost });
+    await ctx.app.process.stop();
+    ctx.app = undefined;
+    const apps = {};
+    const runs = { on: [], off: [], warmup: [] };
+    try {
+      for (const setting of ['on', 'off']) {
+        ctx.progress.note(`starting an app with LOG_REQUESTS ${setting}`);
+        ctx.app = apps[setting] = await startApp(ctx, { ...ctx.appSpec, logRequests: setting });
+        await waitForDataset(ctx, ctx.dataset.version);
+      }
+      for (let round = 0; round <= ctx.plan.loggingRounds; round++) {
+        for (const setting of round % 2 ? ['off', 'on'] : ['on', 'off']) {
+          ctx.app = apps[setting];
+          // A dataset reloaded for want of users in the other app's turn.
+          await waitForDataset(ctx, ctx.dataset.version);
+          const run = await saleFlow(ctx, {
+            connections: ctx.plan.connections,
+            seconds: ctx.plan.loggingSeconds,
+            key: `logging@${setting}@${round}`,
+            label: `, request logs ${setting}, ${round ? `round ${round}` : 'warm-up round'}`,
+          });
+          runs[round ? setting : 'warmup'].push({
+            ...run,
+            logsRequests: apps[setting].logsRequests,
+          });
+        }
+      }
+    } finally {
+      await Promise.all(Object.values(apps).map((app) => app.process.stop()));
+      // The next group gets the main app back (useApp).
+      ctx.app = undefined;
+    }
+    ctx.raw.logging = runs;
+  },
   async growth(ctx) {
     for (const { users, levels } of ctx.plan.growth) {
       if (ctx.dataset.size !== users || ctx.dataset.hashCost !== ctx.plan.loadTestHashCost) {
@@ -122,7 +164,8 @@ const GROUP_RUNNERS = {
   },
 };
 // Growth first on the 10k dataset the bench starts with; the 100k load comes after the rest.
-const ORDER = ['sale', 'votes', 'lock', 'query', 'floor', 'growth', 'contest', 'login'];
+// Logging after the groups that read the main dataset's figures (it loads one of its own).
+const ORDER = ['sale', 'votes', 'lock', 'query', 'floor', 'logging', 'growth', 'contest', 'login'];
 
 async function gitCommit(root) {
   try {
@@ -134,6 +177,13 @@ async function gitCommit(root) {
   } catch {
     return 'unknown';
   }
+}
+
+/** The apps' request lines would fill the disk over a few plans: only the other lines are kept. */
+async function compactAppLogs(dir) {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir).filter((f) => f.startsWith('app') && f.endsWith('.log')))
+    await dropLines(join(dir, file), '"msg":"request"').catch(() => undefined);
 }
 
 /** Writes the profiles of the armed run (see load.mjs) and returns their summary. */
@@ -173,6 +223,8 @@ export async function runBench(argv, { root, env: baseEnv }) {
     root,
     env: benchEnv(baseEnv, opts.workers),
     workers: opts.workers,
+    // The main app; a group that stops it (logging) gets it back afterwards.
+    appSpec: { logRequests: opts.logRequests, profileDir: undefined },
     plan: opts.plan,
     progress,
     raw: {},
@@ -220,12 +272,14 @@ export async function runBench(argv, { root, env: baseEnv }) {
     });
     progress.note('starting the app and the baselines');
     const wantLock = opts.groups.has('lock');
+    ctx.appSpec.profileDir = ctx.profile?.dir;
     [ctx.app, ctx.hello, ctx.lock] = await Promise.all([
-      startApp(ctx, { profileDir: ctx.profile?.dir }),
+      startApp(ctx, ctx.appSpec),
       startHello(ctx),
       wantLock ? startLockVote(ctx) : undefined,
     ]);
     await waitForDataset(ctx, ctx.dataset.version);
+    meta.logRequests = { option: opts.logRequests ?? 'app default', on: ctx.app.logsRequests };
     ctx.voting = await probeVoting(ctx);
     if (!ctx.voting.available)
       progress.log(
@@ -233,6 +287,7 @@ export async function runBench(argv, { root, env: baseEnv }) {
       );
     for (const group of ORDER) {
       if (!opts.groups.has(group)) continue;
+      await useApp(ctx);
       if (ctx.profile?.group === group && !ctx.profile.done) ctx.profile.armed = true;
       await GROUP_RUNNERS[group](ctx);
       if (ctx.profile?.done && !ctx.raw.profile) ctx.raw.profile = await collectProfile(ctx);
@@ -242,6 +297,7 @@ export async function runBench(argv, { root, env: baseEnv }) {
   } finally {
     progress.note('stopping the servers');
     await stopAll();
+    await compactAppLogs(ctx.logDir);
     if (ctx.dist) rmSync(ctx.dist, { recursive: true, force: true });
     await ctx.store?.close();
     closeClient();

@@ -3,7 +3,10 @@ import http from 'node:http';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
-/** JSON request; resolves {status, body, text} (body parsed when JSON), never throws on a status. */
+/**
+ * JSON request; resolves {status, headers, body, text} (body parsed when JSON), never throws on a
+ * status.
+ */
 export function request(method, url, { body, token, timeoutMs = 30_000, fresh = false } = {}) {
   const target = new URL(url);
   if (token) target.searchParams.set('access_token', token);
@@ -27,7 +30,7 @@ export function request(method, url, { body, token, timeoutMs = 30_000, fresh = 
           } catch {
             parsed = undefined;
           }
-          resolve({ status: res.statusCode, body: parsed, text });
+          resolve({ status: res.statusCode, headers: res.headers, body: parsed, text });
         });
         res.on('error', reject);
       },

@@ -1,6 +1,6 @@
 // One measured load run: wrk against a server, with CPU accounting of everything involved, and
 // the figures every scenario reports.
-import { cpuSampler, memoryMb, pidsByName, resetPeakRss } from './proc-stats.mjs';
+import { cores, cpuSampler, memoryMb, pidsByName, resetPeakRss } from './proc-stats.mjs';
 import { addHistogram, latencySummary, ratePerSecond, secondsOf } from './stats.mjs';
 import { runWrk } from './wrk.mjs';
 
@@ -114,6 +114,10 @@ export function summarize(result, counter) {
     socketErrors: result.wrk.summary?.errors,
   };
 }
+
+/** Server CPU µs per answered request of a run (a summary or a `runs` entry), over its window. */
+export const serverMicros = (run) =>
+  run.rps ? (run.cpu.server * cores * 1e6) / run.rps : undefined;
 
 /** Current and peak RSS (MB) of each app worker (peak: see resetPeakRss in runLoad). */
 export function workerMemory(ctx) {

@@ -2,9 +2,19 @@
 import { parseArgs } from 'node:util';
 import { cores } from './proc-stats.mjs';
 
-export const GROUPS = ['sale', 'votes', 'lock', 'query', 'floor', 'contest', 'login', 'growth'];
+export const GROUPS = [
+  'sale',
+  'votes',
+  'lock',
+  'query',
+  'floor',
+  'logging',
+  'contest',
+  'login',
+  'growth',
+];
 /** Left out of --quick unless named in --only: the short plan has no time to spare. */
-const FULL_PLAN_ONLY = ['floor'];
+const FULL_PLAN_ONLY = ['floor', 'logging'];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -14,6 +24,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                        leaves out ${FULL_PLAN_ONLY.join(', ')} unless named here)
   --workers N          app and baseline worker processes (default: CPU cores, ${cores})
   --connections N      the main concurrency level (default 200)
+  --log-requests on|off  LOG_REQUESTS of the app (default: not set, the app's own default);
+                       the group logging runs the sale flow with both whatever this says
   --profile GROUP      CPU-profile the app workers during GROUP's first load run; the profiles
                        go to bench/results/profiles/ and their top self time is printed
   -h, --help           this text
@@ -36,6 +48,12 @@ const FULL = {
   contestSeconds: 20,
   contestUsers: 100_000,
   contestLevels: [200, 1000],
+  // Request logging on and off: the sale flow on an app started with each, a warm-up round and
+  // then turns (off on, on off, ...: an even number of rounds puts both at the same mean
+  // position, so a drift cancels), on one dataset: each run orders about 1,500 x (seconds + 1).
+  loggingRounds: 4,
+  loggingSeconds: 4,
+  loggingUsers: 120_000,
   loginUsers: 1000,
   loginConnections: 50,
   loginSeconds: 10,
@@ -70,6 +88,8 @@ const QUICK = {
   contestSeconds: 7,
   // Every user orders once: these last the warm-up plus the measured seconds.
   contestUsers: 14_000,
+  loggingSeconds: 3,
+  loggingUsers: 80_000,
   mainUsers: 20_000,
   loginUsers: 50,
   loginSeconds: 3,
@@ -95,6 +115,7 @@ export function parseOptions(argv) {
       workers: { type: 'string' },
       connections: { type: 'string' },
       profile: { type: 'string' },
+      'log-requests': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -111,12 +132,17 @@ export function parseOptions(argv) {
       throw new Error(`--${name} must be a positive whole number\n\n${USAGE}`);
     return n;
   };
+  const logRequests = values['log-requests'];
+  if (logRequests !== undefined && !['on', 'off'].includes(logRequests))
+    throw new Error(`--log-requests must be on or off\n\n${USAGE}`);
   const plan = { ...(values.quick ? QUICK : FULL) };
   plan.connections = int('connections', values.connections, plan.connections);
+  const workers = int('workers', values.workers, cores);
   return {
     quick: values.quick,
     groups: new Set(groups),
-    workers: int('workers', values.workers, cores),
+    workers,
+    logRequests,
     profile: values.profile,
     plan,
   };
@@ -134,6 +160,9 @@ export function estimateSeconds({ plan, groups }) {
   if (groups.has('lock')) total += 2 * run(plan.lockSeconds);
   if (groups.has('query')) total += run(plan.querySeconds) + warmup + 4;
   if (groups.has('floor')) total += 2 * (run(plan.floorSeconds) + warmup);
+  const restart = 6; // an app stopped, another started and serving the dataset
+  if (groups.has('logging'))
+    total += 2 * (plan.loggingRounds + 1) * (run(plan.loggingSeconds) + 3) + 2 * restart + 15;
   if (groups.has('contest')) {
     const reload = plan.contestUsers > 20_000 ? 10 : 3;
     total += plan.contestLevels.length * (run(plan.contestSeconds) + reload) + warmup;

@@ -1,7 +1,17 @@
 // Child processes of the bench: every one is registered here and stopped when the bench ends,
 // however it ends (normal exit, failure, Ctrl-C, SIGTERM).
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+} from 'node:fs';
+import { createInterface } from 'node:readline';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,25 +21,31 @@ const children = new Set();
 const TAIL_LINES = 40;
 
 /**
- * Spawns a long-running child whose output is kept (last lines) for error messages and, with
- * `logFile`, written there whole. `stop()` sends SIGTERM, waits up to `graceMs`, then SIGKILLs it
- * and any children it left behind.
+ * Spawns a long-running child whose output is kept for error messages: with `logFile`, the child
+ * writes its stdout and stderr to that file itself (appended; the bench relays nothing, so a
+ * server that logs every request pays for its own writes and no more) and `output()` reads the
+ * file's last lines; without, the last lines are kept from a pipe. `stop()` sends SIGTERM, waits
+ * up to `graceMs`, then SIGKILLs it and any children it left behind.
  */
 export function spawnManaged(name, cmd, args, { env, cwd, logFile } = {}) {
-  const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
+  let fd;
   if (logFile) {
     mkdirSync(dirname(logFile), { recursive: true });
-    const log = createWriteStream(logFile);
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    fd = openSync(logFile, 'a');
   }
+  const child = spawn(cmd, args, {
+    env,
+    cwd,
+    stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
+  });
+  if (fd !== undefined) closeSync(fd);
+  const lines = [];
   const keep = (chunk) => {
     for (const line of chunk.toString().split('\n')) if (line) lines.push(line);
     if (lines.length > TAIL_LINES) lines.splice(0, lines.length - TAIL_LINES);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
@@ -41,7 +57,7 @@ export function spawnManaged(name, cmd, args, { env, cwd, logFile } = {}) {
     get running() {
       return child.exitCode === null && child.signalCode === null;
     },
-    output: () => lines.join('\n'),
+    output: () => (logFile ? tailOf(logFile) : lines.join('\n')),
     async stop(signal = 'SIGTERM', graceMs = 15_000) {
       if (!managed.running) return children.delete(managed);
       const orphans = childPids(child.pid);
@@ -58,6 +74,44 @@ export function spawnManaged(name, cmd, args, { env, cwd, logFile } = {}) {
   };
   children.add(managed);
   return managed;
+}
+
+/** The last lines of a file (its last 16 KB at most). */
+function tailOf(file) {
+  let fd;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, 16_384));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8').split('\n').filter(Boolean).slice(-TAIL_LINES).join('\n');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Rewrites `file` without the lines that contain `marker` (the app's per-request lines, hundreds
+ * of MB over a plan) but the first `keep` of them, as a sample, and ends it with a line saying how
+ * many were dropped. Returns that count.
+ */
+export async function dropLines(file, marker, keep = 3) {
+  const kept = createWriteStream(`${file}.tmp`);
+  let seen = 0;
+  for await (const line of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Infinity,
+  })) {
+    if (line.includes(marker) && ++seen > keep) continue;
+    if (!kept.write(`${line}\n`)) await new Promise((resolve) => kept.once('drain', resolve));
+  }
+  const dropped = Math.max(0, seen - keep);
+  kept.end(`[bench] ${dropped} more lines containing ${marker} dropped after the run\n`);
+  await new Promise((resolve, reject) => kept.once('finish', resolve).once('error', reject));
+  renameSync(`${file}.tmp`, file);
+  return dropped;
 }
 
 /** Registers a short-lived child (wrk) so that cleanup kills it too; forgotten when it exits. */

@@ -2,9 +2,9 @@
 // Markdown (latest.md, for the READMEs), JSON and an SVG bar chart under bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cores } from './proc-stats.mjs';
 import { fmtInt, fmtMs } from './progress.mjs';
 import { renderSvg } from './svg.mjs';
+import { serverMicros } from './load.mjs';
 
 const RSS_LIMIT_MB = 256;
 const GO_FINALIST = { 200: 3000, 1000: 2400 };
@@ -71,6 +71,43 @@ export function buildTables({ meta, raw }) {
     row('', 'orders/s', fmtInt(sale.ordersPerSecond));
     row('', 'p50 / p99, all requests', lat(sale.latency));
     row('', 'p50 / p99, POST /orders', lat(sale.steps.order?.latency));
+  }
+
+  // Request logging (group logging): the sale flow on an app with LOG_REQUESTS on and one with it
+  // off, in turns; the means over the counted rounds (not the warm-up), and each round's ratio.
+  const logging = raw.logging;
+  if (logging?.on.length && logging.off.length) {
+    const mean = (runs, f) => runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
+    const [on, off] = [logging.on, logging.off].map((runs) => ({
+      rps: mean(runs, (r) => r.rps),
+      orders: mean(runs, (r) => r.ordersPerSecond),
+      micros: mean(runs, (r) => serverMicros(r) ?? 0),
+    }));
+    const ratio = off.rps ? on.rps / off.rps : 0;
+    const rounds = logging.on.map((r, i) => (r.rps / logging.off[i]?.rps).toFixed(2));
+    const cpuRounds = logging.on.map((r, i) =>
+      (serverMicros(r) / serverMicros(logging.off[i])).toFixed(2),
+    );
+    const ignored =
+      logging.on.some((r) => !r.logsRequests) || logging.off.some((r) => r.logsRequests);
+    row(
+      `Sale flow, c=${c}, ${k(logging.on[0].dataset)} users, request logs on vs off (mean of ${logging.on.length} turns each, after a warm-up round)`,
+      'requests/s, on',
+      fmtInt(on.rps),
+      {
+        baseline: `off ${fmtInt(off.rps)}`,
+        ratio: ratio.toFixed(2),
+        result: ignored ? 'LOG_REQUESTS ignored?' : '',
+      },
+    );
+    row('', 'on ÷ off by round', rounds.join(', '));
+    row('', 'server µs/req, on / off', `${fmtInt(on.micros)} / ${fmtInt(off.micros)}`, {
+      ratio: off.micros ? (on.micros / off.micros).toFixed(2) : '',
+    });
+    row('', 'server µs/req, on ÷ off by round', cpuRounds.join(', '));
+    row('', 'orders/s, on / off', `${fmtInt(on.orders)} / ${fmtInt(off.orders)}`);
+    bars.push({ label: 'Sale flow, request logs off', value: off.rps, baseline: true });
+    bars.push({ label: 'Sale flow, request logs on', value: on.rps });
   }
 
   for (const level of meta.plan.contestLevels) {
@@ -333,7 +370,7 @@ const cpuRows = (runs) =>
   runs.map((r) => ({
     label: r.label,
     rps: fmtInt(r.rps),
-    cost: r.rps ? fmtInt((r.cpu.server * cores * 1e6) / r.rps) : '–',
+    cost: fmtInt(serverMicros(r)),
     generator: pct(r.cpu.generator),
     server: pct(r.cpu.server),
     redis: pct(r.cpu.redis),
@@ -372,7 +409,10 @@ function header(meta) {
     meta.neighbourLoad === undefined
       ? ''
       : `, machine ${pct(meta.neighbourLoad)} busy before start`;
-  return `${meta.quick ? 'Quick bench' : 'Bench'} of ${when} UTC, commit ${meta.commit}: ${meta.workers} workers on ${meta.cores} cores, Node ${meta.node}, wrk (one connection per thread)${load}`;
+  const logs = meta.logRequests
+    ? `, request logs ${meta.logRequests.on ? 'on' : 'off'} (${meta.logRequests.option})`
+    : '';
+  return `${meta.quick ? 'Quick bench' : 'Bench'} of ${when} UTC, commit ${meta.commit}: ${meta.workers} workers on ${meta.cores} cores, Node ${meta.node}, wrk (one connection per thread)${logs}${load}`;
 }
 
 function verdict(targets) {

@@ -28,9 +28,12 @@ function recordOrders(ctx, result) {
   ctx.ledger.unknownOrders += result.unknown;
 }
 
-/** Pre-logged-in users, keep-alive: GET /foods, POST /carts, 2 x PATCH, POST /orders each. */
-export async function saleFlow(ctx, { connections, seconds: planned }) {
-  const key = `sale@${k(ctx.dataset.size)}@${connections}`;
+/**
+ * Pre-logged-in users, keep-alive: GET /foods, POST /carts, 2 x PATCH, POST /orders each. Kept in
+ * ctx.raw under `key` (default: by dataset and connections), with `label` after the run's name.
+ */
+export async function saleFlow(ctx, { connections, seconds: planned, key: given, label: extra }) {
+  const key = given ?? `sale@${k(ctx.dataset.size)}@${connections}`;
   if (ctx.raw[key]) return ctx.raw[key];
   // Enough users not to run out (the first second is partial, so seconds + 1), whatever the
   // last run managed on a noisy machine; the unused ones go back to the pool with their tokens.
@@ -45,7 +48,7 @@ export async function saleFlow(ctx, { connections, seconds: planned }) {
   const users = await freshUsers(ctx, Math.ceil(guess * 1.25 * ordering) + 2 * connections, {
     login: true,
   });
-  const label = `sale flow, c=${connections}, ${k(ctx.dataset.size)} users`;
+  const label = `sale flow, c=${connections}, ${k(ctx.dataset.size)} users${extra ?? ''}`;
   const result = await runLoad(ctx, ctx.app, {
     label,
     script: 'sale.lua',
