@@ -3,7 +3,7 @@
 // project (install, build, Redis + MariaDB) and then calls runBench().
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -346,7 +346,13 @@ export async function runBench(argv, { root, env: baseEnv }) {
     failure: failure && { message: failure.message, audit: failure instanceof AuditError },
   });
   console.log(files.text);
-  console.log(`\nwritten: ${files.paths.join(', ')}\nserver logs: ${ctx.logDir}`);
+  // The chart of a plan, or of a subset with both headline groups, goes to the docs as well.
+  const published =
+    !failure && (!opts.only || (opts.groups.has('sale') && opts.groups.has('contest')));
+  if (published) copyFileSync(files.paths[1], join(root, 'docs', 'bench-latest.svg'));
+  console.log(
+    `\nwritten: ${[...files.paths, ...(published ? ['docs/bench-latest.svg'] : [])].join(', ')}\nserver logs: ${ctx.logDir}`,
+  );
   if (failure) {
     const banner =
       failure instanceof AuditError

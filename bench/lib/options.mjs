@@ -161,6 +161,7 @@ export function parseOptions(argv) {
   plan.contestWorkers = [...new Set([workers, ...(plan.contestOneWorker ? [1] : [])])];
   return {
     quick: values.quick,
+    only: values.only !== undefined,
     groups: new Set(groups),
     workers,
     logRequests,

@@ -575,7 +575,9 @@ export function writeReport(dir, stamp, { meta, raw, failure }) {
   const paths = [join(dir, `${stamp}.json`), join(dir, `${stamp}.svg`), join(dir, 'latest.md')];
   writeFileSync(paths[0], JSON.stringify({ meta, targets: tables.targets, raw, failure }, null, 2));
   const title = `${meta.quick ? 'Quick bench' : 'Bench'} ${meta.started.slice(0, 16).replace('T', ' ')} UTC, ${meta.workers} workers on ${meta.cores} cores, commit ${meta.commit}`;
-  writeFileSync(paths[1], renderSvg(tables.bars, title));
+  const logs = meta.logRequests ? `; request logs ${meta.logRequests.on ? 'on' : 'off'}` : '';
+  const subtitle = `groups: ${meta.groups.join(', ')}${logs}; ${verdict(tables.targets).split(';')[0]}`;
+  writeFileSync(paths[1], renderSvg(tables.bars, title, subtitle));
   writeFileSync(paths[2], markdown);
   return { text, paths };
 }
