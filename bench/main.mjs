@@ -3,7 +3,7 @@
 // project (install, build, Redis + MariaDB) and then calls runBench().
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -11,18 +11,25 @@ import { AuditError } from './lib/audit.mjs';
 import { closeClient } from './lib/client.mjs';
 import { generateDataset, loadDataset, newLedger, waitForDataset } from './lib/dataset.mjs';
 import { idleLoad } from './lib/load.mjs';
-import { USAGE, estimateSeconds, parseOptions } from './lib/options.mjs';
+import { GROUPS, USAGE, estimateSeconds, parseOptions } from './lib/options.mjs';
 import { formatSummary, summariseProfiles } from './lib/profile-summary.mjs';
 import { cores } from './lib/proc-stats.mjs';
 import { dropLines, installCleanup, stopAll } from './lib/procs.mjs';
 import { createProgress } from './lib/progress.mjs';
 import { writeReport } from './lib/report.mjs';
-import { startApp, startHello, startLockVote, useApp } from './lib/servers.mjs';
+import {
+  startApp,
+  startContestBaseline,
+  startHello,
+  startLockVote,
+  useApp,
+} from './lib/servers.mjs';
 import { snapshotDist } from './lib/snapshot.mjs';
 import { openStore } from './lib/store.mjs';
 import { cleanupWorkDir, ensureWrk } from './lib/wrk.mjs';
 import { contestFlow, helloCeiling, loginCost, saleFlow } from './scenarios/ordering.mjs';
 import { stackFloor } from './scenarios/floor.mjs';
+import { routeCosts } from './scenarios/routes.mjs';
 import { cachedQuery, coldBurst, probeVoting, voteRun } from './scenarios/voting.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -44,7 +51,7 @@ function benchEnv(base, workers) {
   };
 }
 
-/** The groups, in an order that needs few dataset reloads. Each returns nothing; figures go to ctx.raw. */
+/** The groups (run in the order of GROUPS). Each returns nothing; figures go to ctx.raw. */
 const GROUP_RUNNERS = {
   async sale(ctx) {
     await helloCeiling(ctx, ctx.plan.connections);
@@ -145,14 +152,44 @@ const GROUP_RUNNERS = {
       }
     }
   },
+  // The contest flow on the app and on baseline C at each level, per worker count (the main one
+  // first, then the full plan's 1 worker).
   async contest(ctx) {
-    for (const connections of ctx.plan.contestLevels) {
-      if (ctx.plan.helloAtEveryLevel) await helloCeiling(ctx, connections);
-      ctx.raw[`contest@${connections}`] = await contestFlow(ctx, {
-        connections,
-        seconds: ctx.plan.contestSeconds,
-        users: ctx.plan.contestUsers,
+    for (const workers of ctx.plan.contestWorkers) {
+      await useApp(ctx, { workers });
+      const canned = await startContestBaseline(ctx, { workers });
+      try {
+        for (const connections of ctx.plan.contestLevels) {
+          if (ctx.plan.helloAtEveryLevel && workers === ctx.workers)
+            await helloCeiling(ctx, connections);
+          const run = { connections, seconds: ctx.plan.contestSeconds };
+          ctx.raw[`contest@${connections}@${workers}w`] = await contestFlow(ctx, {
+            ...run,
+            users: ctx.plan.contestUsers,
+          });
+          ctx.raw[`contestC@${connections}@${workers}w`] = await contestFlow(ctx, {
+            ...run,
+            server: canned,
+          });
+        }
+      } finally {
+        await canned.process.stop();
+      }
+    }
+  },
+  // Each contest route's server CPU per request, on the app and on C (scenarios/routes.mjs).
+  async routes(ctx) {
+    // POST /login at the load-test hash cost, as in the contest flow.
+    if (ctx.dataset.hashCost !== ctx.plan.loadTestHashCost)
+      await loadDataset(ctx, { users: 1000, hashCost: ctx.plan.loadTestHashCost });
+    const canned = await startContestBaseline(ctx);
+    try {
+      ctx.raw.routes = await routeCosts(ctx, canned, {
+        connections: ctx.plan.connections,
+        seconds: ctx.plan.routeSeconds,
       });
+    } finally {
+      await canned.process.stop();
     }
   },
   async login(ctx) {
@@ -163,10 +200,6 @@ const GROUP_RUNNERS = {
     });
   },
 };
-// Growth first on the 10k dataset the bench starts with; the 100k load comes after the rest.
-// Logging after the groups that read the main dataset's figures (it loads one of its own).
-const ORDER = ['sale', 'votes', 'lock', 'query', 'floor', 'logging', 'growth', 'contest', 'login'];
-
 async function gitCommit(root) {
   try {
     const { stdout } = await execFileAsync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root });
@@ -223,7 +256,8 @@ export async function runBench(argv, { root, env: baseEnv }) {
     root,
     env: benchEnv(baseEnv, opts.workers),
     workers: opts.workers,
-    // The main app; a group that stops it (logging) gets it back afterwards.
+    // The main app; a group that stops it (logging) or needs another (contest on 1 worker)
+    // gives it back for the next group.
     appSpec: { logRequests: opts.logRequests, profileDir: undefined },
     plan: opts.plan,
     progress,
@@ -285,7 +319,7 @@ export async function runBench(argv, { root, env: baseEnv }) {
       progress.log(
         `[bench] voting API not available, its scenarios are skipped: ${ctx.voting.reason}`,
       );
-    for (const group of ORDER) {
+    for (const group of GROUPS) {
       if (!opts.groups.has(group)) continue;
       await useApp(ctx);
       if (ctx.profile?.group === group && !ctx.profile.done) ctx.profile.armed = true;
@@ -312,7 +346,13 @@ export async function runBench(argv, { root, env: baseEnv }) {
     failure: failure && { message: failure.message, audit: failure instanceof AuditError },
   });
   console.log(files.text);
-  console.log(`\nwritten: ${files.paths.join(', ')}\nserver logs: ${ctx.logDir}`);
+  // The chart of a plan, or of a subset with both headline groups, goes to the docs as well.
+  const published =
+    !failure && (!opts.only || (opts.groups.has('sale') && opts.groups.has('contest')));
+  if (published) copyFileSync(files.paths[1], join(root, 'docs', 'bench-latest.svg'));
+  console.log(
+    `\nwritten: ${[...files.paths, ...(published ? ['docs/bench-latest.svg'] : [])].join(', ')}\nserver logs: ${ctx.logDir}`,
+  );
   if (failure) {
     const banner =
       failure instanceof AuditError

@@ -13,14 +13,17 @@ const servicePids = {
  * Runs `script` against `server`; returns wrk's merged result plus `summary` (see below). The first
  * run of each script on each server starts with `plan.warmupSeconds` of the same load, unmeasured
  * (see runWrk): a figure then says what the warm code does, for the baselines as for the app.
- * `warmup: false` where compiled code is not what sets the figure (password hashing, polling).
+ * `warmup: false` where compiled code is not what sets the figure (password hashing, polling); a
+ * number of seconds for a warm-up on every run (the measured window then leaves out the clients'
+ * connecting, and the CPU window is exactly the requests' window).
  */
 export async function runLoad(
   ctx,
   server,
   { label, script, connections, seconds, lines, shared, env, counter, warmup = true },
 ) {
-  const warmupSeconds = warmup ? warmupFor(ctx, server, script) : 0;
+  const warmupSeconds =
+    typeof warmup === 'number' ? warmup : warmup ? warmupFor(ctx, server, script) : 0;
   (ctx.warmed ??= new Set()).add(`${server.url} ${script}`);
   ctx.progress.step(label, seconds + warmupSeconds);
   // Peak RSS per run: since the run began, or since the dataset load just before it.
@@ -118,6 +121,10 @@ export function summarize(result, counter) {
 /** Server CPU µs per answered request of a run (a summary or a `runs` entry), over its window. */
 export const serverMicros = (run) =>
   run.rps ? (run.cpu.server * cores * 1e6) / run.rps : undefined;
+
+/** Server CPU µs per order of a contest run: the whole flow's CPU over its orders. */
+export const microsPerOrder = (contest) =>
+  contest.rate ? (contest.cpu.server * cores * 1e6) / contest.rate : undefined;
 
 /** Current and peak RSS (MB) of each app worker (peak: see resetPeakRss in runLoad). */
 export function workerMemory(ctx) {

@@ -2,6 +2,11 @@
 import { parseArgs } from 'node:util';
 import { cores } from './proc-stats.mjs';
 
+/**
+ * The groups, in the order they run (few dataset reloads): growth first on the dataset the bench
+ * starts with, the 100k load after the rest; logging after the groups that read the main
+ * dataset's figures (it loads one of its own).
+ */
 export const GROUPS = [
   'sale',
   'votes',
@@ -9,20 +14,22 @@ export const GROUPS = [
   'query',
   'floor',
   'logging',
-  'contest',
-  'login',
   'growth',
+  'contest',
+  'routes',
+  'login',
 ];
 /** Left out of --quick unless named in --only: the short plan has no time to spare. */
-const FULL_PLAN_ONLY = ['floor', 'logging'];
+const FULL_PLAN_ONLY = ['floor', 'logging', 'routes'];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              the short plan (under 2 minutes): 20k-user flows, shorter runs and warm-ups
+  --quick              the short plan (about 2.5 minutes): 20k-user flows, shorter runs and warm-ups
   --only LIST          comma-separated groups to run: ${GROUPS.join(', ')}
                        (H, the ceiling, is measured wherever a figure needs it; --quick
                        leaves out ${FULL_PLAN_ONLY.join(', ')} unless named here)
-  --workers N          app and baseline worker processes (default: CPU cores, ${cores})
+  --workers N          app and baseline worker processes (default: CPU cores, ${cores}); the full
+                       plan runs the contest again on 1 worker
   --connections N      the main concurrency level (default 200)
   --log-requests on|off  LOG_REQUESTS of the app (default: not set, the app's own default);
                        the group logging runs the sale flow with both whatever this says
@@ -48,6 +55,16 @@ const FULL = {
   contestSeconds: 20,
   contestUsers: 100_000,
   contestLevels: [200, 1000],
+  // The contest flow also runs on 1 worker (app and C), after the main worker count.
+  contestOneWorker: true,
+  // Baseline C checks nothing, so its users are made up: enough for this many orders a second,
+  // and for this many orders per client (the fastest of 1000 clients get far more than 1/1000).
+  cannedOrderRateGuess: 8000,
+  cannedOrdersPerClient: 1000,
+  // Server CPU per request by route: a keep-alive run per route on the app and on C, measured
+  // after an unmeasured start (connections opening, first requests).
+  routeSeconds: 5,
+  routeWarmupSeconds: 1,
   // Request logging on and off: the sale flow on an app started with each, a warm-up round and
   // then turns (off on, on off, ...: an even number of rounds puts both at the same mean
   // position, so a drift cancels), on one dataset: each run orders about 1,500 x (seconds + 1).
@@ -88,6 +105,9 @@ const QUICK = {
   contestSeconds: 7,
   // Every user orders once: these last the warm-up plus the measured seconds.
   contestUsers: 14_000,
+  contestOneWorker: false,
+  routeSeconds: 1,
+  routeWarmupSeconds: 0.5,
   loggingSeconds: 3,
   loggingUsers: 80_000,
   mainUsers: 20_000,
@@ -138,8 +158,10 @@ export function parseOptions(argv) {
   const plan = { ...(values.quick ? QUICK : FULL) };
   plan.connections = int('connections', values.connections, plan.connections);
   const workers = int('workers', values.workers, cores);
+  plan.contestWorkers = [...new Set([workers, ...(plan.contestOneWorker ? [1] : [])])];
   return {
     quick: values.quick,
+    only: values.only !== undefined,
     groups: new Set(groups),
     workers,
     logRequests,
@@ -165,8 +187,11 @@ export function estimateSeconds({ plan, groups }) {
     total += 2 * (plan.loggingRounds + 1) * (run(plan.loggingSeconds) + 3) + 2 * restart + 15;
   if (groups.has('contest')) {
     const reload = plan.contestUsers > 20_000 ? 10 : 3;
-    total += plan.contestLevels.length * (run(plan.contestSeconds) + reload) + warmup;
+    // The app and C at each level, per worker count.
+    const perWorkers = plan.contestLevels.length * (2 * run(plan.contestSeconds) + reload);
+    total += plan.contestWorkers.length * (perWorkers + 2 * warmup + restart);
   }
+  if (groups.has('routes')) total += 8 * (run(plan.routeSeconds) + plan.routeWarmupSeconds + 0.5);
   if (groups.has('login')) total += run(plan.loginSeconds) + 4;
   if (groups.has('growth')) {
     for (const { users, levels } of plan.growth) {

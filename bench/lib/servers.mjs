@@ -105,6 +105,17 @@ export function startHello(ctx) {
   });
 }
 
+/** Baseline C: the contest's six routes with canned answers (baselines/contest-server.mjs). */
+export function startContestBaseline(ctx, { workers = ctx.workers } = {}) {
+  return startServer(ctx, {
+    name: `contest-c${workers === ctx.workers ? '' : `-${workers}w`}`,
+    args: ['bench/baselines/contest-server.mjs'],
+    env: { BENCH_FOODS: String(ctx.dataset.foods) },
+    workers,
+    readyPath: '/health/live',
+  });
+}
+
 export function startLockVote(ctx) {
   return startServer(ctx, {
     name: 'lock-vote',

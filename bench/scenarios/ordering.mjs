@@ -74,15 +74,31 @@ export async function saleFlow(ctx, { connections, seconds: planned, key: given,
   });
 }
 
+const workersLabel = (n) => `${n} worker${n > 1 ? 's' : ''}`;
+
 /**
- * The contest's procedure on a fresh dataset at the tiny hash cost: per order login, foods, cart,
- * 2 x patch, order; new connection per order; each user once. Score as the contest computed it.
+ * The contest's procedure, per order login, foods, cart, 2 x patch, order; new connection per
+ * order; each user once. Score as the contest computed it. On the app: a fresh dataset at the
+ * tiny hash cost, the orders audited. On baseline C (`server`): made-up users (C checks nothing)
+ * and no audit (C stores nothing).
  */
-export async function contestFlow(ctx, { connections, seconds, users }) {
-  await loadDataset(ctx, { users, hashCost: ctx.plan.loadTestHashCost });
-  const creds = ctx.dataset.fresh.splice(0).map((u) => `${u.name} ${u.password}`);
-  const label = `contest flow, c=${connections}, ${k(users)} users`;
-  const result = await runLoad(ctx, ctx.app, {
+export async function contestFlow(ctx, { server = ctx.app, connections, seconds, users }) {
+  const canned = server !== ctx.app;
+  let creds;
+  if (canned) {
+    const orders = Math.max(
+      (seconds + ctx.plan.warmupSeconds + 2) * ctx.plan.cannedOrderRateGuess,
+      connections * ctx.plan.cannedOrdersPerClient,
+    );
+    creds = Array.from({ length: orders }, (_, i) => `c${i} p`);
+  } else {
+    await loadDataset(ctx, { users, hashCost: ctx.plan.loadTestHashCost });
+    creds = ctx.dataset.fresh.splice(0).map((u) => `${u.name} ${u.password}`);
+  }
+  const label = canned
+    ? `C canned contest, c=${connections}, ${workersLabel(server.workers)}`
+    : `contest flow, c=${connections}, ${k(users)} users, ${workersLabel(server.workers)}`;
+  const result = await runLoad(ctx, server, {
     label,
     script: 'contest.lua',
     connections,
@@ -91,8 +107,11 @@ export async function contestFlow(ctx, { connections, seconds, users }) {
     env: { BENCH_FOODS: String(ctx.dataset.foods) },
     counter: 'orders',
   });
-  recordOrders(ctx, result);
-  const audit = await auditOrders(ctx, label);
+  let audit = { skipped: 'baseline C stores nothing' };
+  if (!canned) {
+    recordOrders(ctx, result);
+    audit = await auditOrders(ctx, label);
+  }
   const s = result.summary;
   const perSecond = secondsOf(result.perSecond, 'orders', result.deadline, result.measureFrom);
   const total = (counter) =>
@@ -109,7 +128,9 @@ export async function contestFlow(ctx, { connections, seconds, users }) {
   );
   return {
     ...s,
-    dataset: users,
+    server: canned ? 'C' : 'app',
+    workers: server.workers,
+    dataset: canned ? undefined : users,
     ...contestScore(perSecond),
     ordersPerSecondSeries: perSecond,
     orders: result.ids.length,
