@@ -87,7 +87,8 @@ export async function contestFlow(ctx, { server = ctx.app, connections, seconds,
   let creds;
   if (canned) {
     const orders = Math.max(
-      (seconds + ctx.plan.warmupSeconds + 2) * ctx.plan.cannedOrderRateGuess,
+      (seconds + Math.max(ctx.plan.warmupSeconds, ctx.plan.startSeconds) + 2) *
+        ctx.plan.cannedOrderRateGuess,
       connections * ctx.plan.cannedOrdersPerClient,
     );
     creds = Array.from({ length: orders }, (_, i) => `c${i} p`);
@@ -106,6 +107,8 @@ export async function contestFlow(ctx, { server = ctx.app, connections, seconds,
     lines: creds,
     env: { BENCH_FOODS: String(ctx.dataset.foods) },
     counter: 'orders',
+    // The first run on a server warms it up; the others still start unmeasured (startSeconds).
+    warmup: warmupFor(ctx, server, 'contest.lua') || ctx.plan.startSeconds,
   });
   let audit = { skipped: 'baseline C stores nothing' };
   if (!canned) {

@@ -49,7 +49,7 @@ export async function routeCosts(ctx, canned, { connections, seconds }) {
         shared: true,
         env: { BENCH_ROUTE: route, BENCH_FOODS: String(ctx.dataset.foods) },
         counter: 'ok',
-        warmup: ctx.plan.routeWarmupSeconds,
+        warmup: ctx.plan.startSeconds,
       });
       entry[key] = {
         rps: summary.rps,
