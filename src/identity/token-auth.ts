@@ -44,27 +44,19 @@ export class TokenAuth implements OnModuleInit {
     private readonly adapter: HttpAdapterHost,
   ) {
     const refused = DomainError.of(ErrorCode.INVALID_ACCESS_TOKEN);
-    const errors = [ErrorCode.INVALID_ACCESS_TOKEN];
-    this.user = {
+    /** A guard that lets through a valid token whose user `accepts` takes. */
+    const guard = (accepts: (userId: number) => boolean): RouteGuard => ({
       security: TOKEN_SECURITY,
-      errors,
+      errors: [ErrorCode.INVALID_ACCESS_TOKEN],
       check: (request, _reply, done) => {
         const userId = tokens.open(tokenOf(request));
-        if (userId === undefined) return done(refused);
+        if (userId === undefined || !accepts(userId)) return done(refused);
         request.userId = userId;
         done();
       },
-    };
-    this.admin = {
-      security: TOKEN_SECURITY,
-      errors,
-      check: (request, _reply, done) => {
-        const userId = tokens.open(tokenOf(request));
-        if (userId === undefined || !users.isAdmin(userId)) return done(refused);
-        request.userId = userId;
-        done();
-      },
-    };
+    });
+    this.user = guard(() => true);
+    this.admin = guard((userId) => users.isAdmin(userId));
   }
 
   /** Declared once, so every request object has the same shape. */

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../platform/config/app-config';
-import { pipelineReplies } from '../../platform/redis/redis-errors';
+import { pipelineReplies, redisTimeMs } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { ClusterKeys } from '../cluster-keys';
 import { runScript } from '../../platform/redis/redis-scripts';
@@ -111,7 +111,7 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
         .zrange(this.keys.registry, 0, -1, 'WITHSCORES')
         .exec(),
     ) as [[string, string], Record<string, string>, string[]];
-    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    const now = redisTimeMs(time);
     const totals = new Map<number, number>();
     for (const [item, units] of Object.entries(pool))
       totals.set(Number(item), Math.max(0, Number(units)));

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../platform/config/app-config';
-import { pipelineReplies } from '../../platform/redis/redis-errors';
+import { pipelineReplies, redisTimeMs } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { runScript } from '../../platform/redis/redis-scripts';
 import { ClusterKeys } from '../cluster-keys';
@@ -69,7 +69,7 @@ export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdo
         .zmscore(ClusterKeys.nodes, ...nodeIds)
         .exec(),
     ) as [[string, string], (string | null)[]];
-    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    const now = redisTimeMs(time);
     return new Set(nodeIds.filter((_, i) => Number(expiries[i] ?? -Infinity) >= now));
   }
 

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../platform/errors/error-codes';
 import { mayHaveRun, pipelineReplies } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
-import { OrderingScripts, PlaceReply } from '../ordering-scripts';
+import { OrderPlacer, OrderingScripts, PlaceReply } from '../ordering-scripts';
 import { Labels, Metrics } from '../../platform/metrics/metrics.service';
 import { parseCart } from './cart-items';
 
@@ -30,6 +30,9 @@ export interface Reservation {
 /** Takes and gives back stock in the shared pool, atomically with the one-order-per-user marker. */
 @Injectable()
 export class StockService {
+  /** This node, as every order it places names it (fixed for the process). */
+  private readonly placer: OrderPlacer;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly dataset: DatasetService,
@@ -37,6 +40,11 @@ export class StockService {
     private readonly scripts: OrderingScripts,
     metrics: Metrics,
   ) {
+    this.placer = {
+      nodeId: leases.id,
+      leaseRegistry: leases.keys.registry,
+      ownLease: leases.keys.own,
+    };
     const byFood = (units: ReadonlyMap<number, number>): Array<[Labels, number]> =>
       [...units].map(([food, n]) => [{ food: String(food) }, n]);
     metrics.gaugeFamily(
@@ -65,17 +73,12 @@ export class StockService {
   async reserve(userId: number, orderId: string, cartKey: string): Promise<Reservation> {
     const version = this.dataset.current?.version;
     if (version === undefined) throw new ServiceUnavailableError();
-    const placer = {
-      nodeId: this.leases.id,
-      leaseRegistry: this.leases.keys.registry,
-      ownLease: this.leases.keys.own,
-    };
     const order = { version, userId, orderId, cartKey };
     let result: PlaceReply;
     try {
-      result = await this.scripts.place(placer, order);
+      result = await this.scripts.place(this.placer, order);
       if (result[0] === 'RETRY_WITH_LEASES')
-        result = await this.scripts.place(placer, order, await this.leases.allLeaseKeys());
+        result = await this.scripts.place(this.placer, order, await this.leases.allLeaseKeys());
     } catch (err) {
       result = await this.resultOfLost(orderId, err);
     }

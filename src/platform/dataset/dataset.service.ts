@@ -88,15 +88,21 @@ export class DatasetService implements OnApplicationBootstrap, OnApplicationShut
     }
     if (latest.version === this.loaded?.version) return;
     const started = Date.now();
+    let step = '';
     try {
-      for (const { loader } of this.loaders) await loader.loadDataset(latest);
+      for (const { name, loader } of this.loaders) {
+        step = name;
+        await loader.loadDataset(latest);
+      }
       this.loaded = latest;
       this.logger.log(
         `Dataset ${latest.version} loaded (${latest.users} users, ${latest.foods} foods) in ${Date.now() - started} ms`,
       );
     } catch (err) {
       // Keep serving the previous dataset (if any) and try again on the next poll.
-      this.logger.error(`Loading dataset ${latest.version} failed: ${(err as Error).message}`);
+      this.logger.error(
+        `Loading dataset ${latest.version} failed (${step}): ${(err as Error).message}`,
+      );
     }
   }
 }

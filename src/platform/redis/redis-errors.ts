@@ -24,3 +24,8 @@ export function pipelineReplies(results: [Error | null, unknown][] | null): unkn
     return reply;
   });
 }
+
+/** Redis' `TIME` reply ([seconds, microseconds]) in ms: the clock every node's expiries are read on. */
+export function redisTimeMs(time: readonly [string, string]): number {
+  return Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+}
