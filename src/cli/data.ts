@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/redis.constants';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../platform/config/app-config';
 import { PROJECT_ROOT } from '../platform/config/load-config';
@@ -92,7 +92,7 @@ function parseOptions(argv: string[]): { command: string; options: Options } {
 
 async function generate(
   db: DataSource,
-  redis: Redis,
+  redis: RedisClient,
   options: Options,
   log: (line: string) => void,
 ): Promise<void> {

@@ -1,5 +1,5 @@
 // The storage steps of `npm run data -- generate`: hashing, bulk inserts, clearing Redis.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/redis.constants';
 import { DataSource } from 'typeorm';
 import { costOf, hashPassword } from '../identity/password-hasher';
 import { TICKET_STATE_KEYS } from '../voting/ticket/ticket-keys';
@@ -55,7 +55,7 @@ export async function insertChunked(
  * Deletes every key of the dataset's prefixes but the ticket state (SCAN, not KEYS: never blocks
  * Redis for long).
  */
-export async function clearRedis(redis: Redis): Promise<number> {
+export async function clearRedis(redis: RedisClient): Promise<number> {
   const kept = new Set(TICKET_STATE_KEYS);
   let removed = 0;
   for (const prefix of RESETTABLE_PREFIXES) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/redis.constants';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '../platform/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../platform/errors/domain-error';
@@ -28,7 +28,7 @@ export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/redis.constants';
 import { ClusterKeys } from '../cluster/cluster-keys';
 import { REDIS } from '../platform/redis/redis.constants';
 import { runScript } from '../platform/redis/redis-scripts';
@@ -25,7 +25,7 @@ export interface OrderPlacer {
  */
 @Injectable()
 export class OrderingScripts {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   /**
    * Checks the user has not ordered and every food of the cart is covered (the node's lease, then

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/redis.constants';
 import { ClusterKeys } from '../cluster/cluster-keys';
 import { REDIS } from '../platform/redis/redis.constants';
 import { runScript } from '../platform/redis/redis-scripts';
@@ -19,7 +19,7 @@ export type RotateReply = [status: 'OK' | 'TOO_SOON' | 'FENCED', value?: number]
  */
 @Injectable()
 export class VotingScripts {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   /** Checks `ticket` is in force and has a use left, takes it, and marks `token` in flight. */
   async take(

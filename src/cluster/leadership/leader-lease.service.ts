@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../../platform/config/app-config';
 import { Metrics } from '../../platform/metrics/metrics.service';
@@ -43,7 +43,7 @@ export class LeaderLease implements OnApplicationBootstrap, OnModuleDestroy {
   private lastError = '';
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly identity: NodeIdentity,
     private readonly metrics: Metrics,
     config: AppConfig,

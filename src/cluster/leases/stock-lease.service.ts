@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { AppConfig } from '../../platform/config/app-config';
 import { pipelineReplies, redisTimeMs } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
@@ -49,7 +49,7 @@ export class StockLeaseService implements OnApplicationBootstrap, OnApplicationS
   readonly keys: LeaseKeys;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
     node: NodeIdentity,
   ) {

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { AppConfig } from '../../platform/config/app-config';
 import { pipelineReplies, redisTimeMs } from '../../platform/redis/redis-errors';
 import { REDIS } from '../../platform/redis/redis.constants';
@@ -32,7 +32,7 @@ export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdo
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
     private readonly node: NodeIdentity,
   ) {}

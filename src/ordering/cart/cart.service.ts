@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { AppConfig } from '../../platform/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { recordOfLostCall } from '../../platform/resilience/lost-answer';
@@ -31,7 +31,7 @@ export class CartService {
     private readonly ids: CartIds,
     private readonly foods: FoodCatalog,
     private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly scripts: OrderingScripts,
   ) {}
 

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config';
 import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
@@ -43,7 +43,7 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
 
   constructor(
     private readonly db: DataSource,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
     private readonly dataset: DatasetService,
     private readonly stateBuilder: OrderStateBuilder,

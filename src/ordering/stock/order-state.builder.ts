@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { DataSource } from 'typeorm';
 import { randomBase64url } from '../../platform/random/random-pool';
 import { REDIS } from '../../platform/redis/redis.constants';
@@ -36,7 +36,7 @@ export const generationFence = (generation: number): string => `state:${generati
  */
 export async function buildOrderState(
   db: DataSource,
-  redis: Redis,
+  redis: RedisClient,
   version: string,
   scripts = new OrderingScripts(redis),
 ): Promise<boolean> {
@@ -75,7 +75,7 @@ export class OrderStateBuilder {
 
   constructor(
     private readonly db: DataSource,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly scripts: OrderingScripts,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
 import { DatasetService } from '../../platform/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
@@ -34,7 +34,7 @@ export class StockService {
   private readonly placer: OrderPlacer;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly dataset: DatasetService,
     private readonly leases: StockLeaseService,
     private readonly scripts: OrderingScripts,
@@ -88,7 +88,7 @@ export class StockService {
       return { userId, orderId, cart, generation: Number(generation ?? 0) };
     }
     const refusal = REFUSALS[status];
-    // NOT_READY: Redis lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
+    // NOT_READY: RedisClient lost its state and the catalog refresh is rebuilding it; RETRY_WITH_LEASES
     // cannot come back from a call that passed every lease.
     throw refusal ? DomainError.of(refusal) : new ServiceUnavailableError(status);
   }

@@ -5,7 +5,7 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis.constants';
 import { DatasetService } from '../dataset/dataset.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-codes';
@@ -36,7 +36,7 @@ export class HealthRoutes implements RestRouteSource {
     private readonly indicators: HealthIndicatorService,
     private readonly mysql: TypeOrmHealthIndicator,
     private readonly dataset: DatasetService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   routes(): RestRoute[] {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.constants';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -39,7 +39,7 @@ const declaredKeys = new Map<string, { count: number; more: boolean }>();
  * EVALSHA and falls back to EVAL once when the server does not know the script yet (after a restart
  * or SCRIPT FLUSH). Key counts are passed per call, so a script may take a variable number of keys.
  */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: RedisClient): void {
   for (const { name, lua } of loadScripts()) redis.defineCommand(commandName(name), { lua });
 }
 
@@ -61,7 +61,7 @@ function loadScripts(): { name: string; lua: string }[] {
 
 /** Runs a script registered by {@link defineScripts}; `name` is the file name without `.lua`. */
 export function runScript<T>(
-  redis: Redis,
+  redis: RedisClient,
   name: string,
   keys: readonly string[],
   args: readonly (string | number)[],

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { VotingKeys } from '../voting-keys';
 
 @Injectable()
 export class TicketService {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   /**
    * `cas`: the ticket in force, read from Redis on every call (one round trip) so every node

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { NodeIdentity } from '../../cluster/membership/node-identity';
 import { NodeRegistry } from '../../cluster/membership/node-registry.service';
 import { RetryLater } from '../../platform/resilience/retry-later';
@@ -50,7 +50,7 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
   });
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly repository: VoteCountRepository,
     private readonly ledger: VoteLedger,
     private readonly registry: NodeRegistry,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { DatasetService } from '../../platform/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
@@ -25,7 +25,7 @@ export class VoteCountQuery {
   private readonly flights = new Coalescer<number, number>((userId) => this.load(userId));
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly scripts: VotingScripts,
     private readonly repository: VoteCountRepository,
     private readonly users: UserDirectory,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis/redis.constants';
 import { AppConfig } from '../../platform/config/app-config';
 import { DomainError } from '../../platform/errors/domain-error';
 import { recordOfLostCall } from '../../platform/resilience/lost-answer';
@@ -55,7 +55,7 @@ export class VoteLedger implements OnApplicationShutdown {
   });
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly scripts: VotingScripts,
     private readonly config: AppConfig,
   ) {}
