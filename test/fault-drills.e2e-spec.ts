@@ -566,7 +566,7 @@ describe('fault drills under a running sale', () => {
       before = {
         rotations: await redis.lrange(VotingKeys.ticketRotationLog, 0, -1),
         epoch: Number(await redis.get(ClusterKeys.leaderEpoch)),
-        cart: await redis.get(OrderingKeys.cart(cartId)),
+        cart: await redis.get(cartKey(cartId)),
       };
       await drillRedis.stop('SIGKILL');
       await sleep(1500);
@@ -576,7 +576,7 @@ describe('fault drills under a running sale', () => {
     // Nothing was lost: the dataset marker (no node had to rebuild), the cart, the rotation log.
     expect(await redis.get(OrderingKeys.orderDataset)).toBe(version);
     expect([rebuilds(a), rebuilds(b)]).toEqual([0, 0]);
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe(before?.cart);
+    expect(await redis.get(cartKey(cartId))).toBe(before?.cart);
     expect(before?.cart).toBe('2:2');
     const rotations = await redis.lrange(VotingKeys.ticketRotationLog, 0, -1);
     expect(rotations).toEqual(expect.arrayContaining(before?.rotations.slice(0, 5) ?? ['none']));

@@ -29,6 +29,7 @@ import {
   send,
   sleep,
   stockLeft,
+  cartKey,
 } from './utils/ordering';
 
 /**
@@ -73,16 +74,20 @@ async function orderOk(client: Client, items: [number, number][]): Promise<strin
 }
 
 async function cartInRedis(cartId: string): Promise<string | null> {
-  return redis.get(OrderingKeys.cart(cartId));
+  return redis.get(cartKey(cartId));
 }
 
-/** Units of a food for sale across the cluster according to Redis (pool plus unsold leases). */
+/**
+ * Units of a food for sale across the cluster according to Redis (pool plus unsold leases), once
+ * the node has reported what its lease took (every REFRESH_MS).
+ */
 async function leftOf(foodId: number): Promise<number> {
-  return (await stockLeft(redis)).get(foodId) ?? 0;
+  return (await allLeft())[foodId] ?? 0;
 }
 
 async function allLeft(): Promise<Record<number, number>> {
-  return Object.fromEntries(await stockLeft(redis));
+  await sleep(REFRESH_MS * 4);
+  return Object.fromEntries(await stockLeft(redis, mysql));
 }
 
 /** The /foods snapshot once it has caught up with the Redis pool (it refreshes every REFRESH_MS). */
@@ -538,7 +543,7 @@ describe('PATCH /carts/:cart_id', () => {
       });
     }
     expect(answers).toEqual(answers.map(({ what, via }) => ({ what, via, ...cartNotFound })));
-    expect(await redis.hexists(OrderingKeys.orderMarkers, String(client.userId))).toBe(0);
+    expect(await redis.exists(OrderingKeys.orderMarker(client.userId))).toBe(0);
   });
 
   it("answers 401 NOT_AUTHORIZED_TO_ACCESS_CART for another user's cart and leaves it alone", async () => {
@@ -551,7 +556,7 @@ describe('PATCH /carts/:cart_id', () => {
     expectError(await intruder.order(cartId), 'NOT_AUTHORIZED_TO_ACCESS_CART');
     expectError(await root.order(cartId), 'NOT_AUTHORIZED_TO_ACCESS_CART');
     expect(await cartInRedis(cartId)).toBe('4:1');
-    expect(await redis.hexists(OrderingKeys.orderMarkers, String(intruder.userId))).toBe(0);
+    expect(await redis.exists(OrderingKeys.orderMarker(intruder.userId))).toBe(0);
     expect(await allLeft()).toEqual(leftBefore);
   });
 
@@ -636,7 +641,7 @@ describe('POST /orders', () => {
     expect(rows).toEqual([
       { user_id: client.userId, items: JSON.stringify([{ food_id: 7, count: 1 }]) },
     ]);
-    expect(await redis.hget(OrderingKeys.orderMarkers, String(client.userId))).toBe(orderId);
+    expect(await redis.get(OrderingKeys.orderMarker(client.userId))).toBe(orderId);
     expect((await client.orders()).map((o) => o.id)).toEqual([orderId]);
     const all = expectJson(await root.call<OrderView[]>('GET', '/admin/orders'));
     expect(all.find((o) => o.id === orderId)).toMatchObject({
@@ -665,7 +670,7 @@ describe('POST /orders', () => {
       expectError(reply, 'MALFORMED_JSON');
     }
     expect(await cartInRedis(cartId)).toBe('8:1');
-    expect(await redis.hexists(OrderingKeys.orderMarkers, String(client.userId))).toBe(0);
+    expect(await redis.exists(OrderingKeys.orderMarker(client.userId))).toBe(0);
     // The body without a content type is fine too.
     const order = expectJson(
       await client.call<{ id: string }>('POST', '/orders', {
@@ -689,7 +694,7 @@ describe('POST /orders', () => {
     ]);
     expectError(await loser.order(cartId), 'FOOD_OUT_OF_STOCK');
     expect(await allLeft()).toEqual(leftBefore);
-    expect(await redis.hexists(OrderingKeys.orderMarkers, String(loser.userId))).toBe(0);
+    expect(await redis.exists(OrderingKeys.orderMarker(loser.userId))).toBe(0);
     const [rows] = await mysql.query('SELECT id FROM `order` WHERE user_id = ?', [loser.userId]);
     expect(rows).toEqual([]);
     expect(await cartInRedis(cartId)).toBe('4:1,1:2');
@@ -727,7 +732,7 @@ describe('POST /orders', () => {
     expectError(await client.order(again), 'ORDER_OUT_OF_LIMIT');
     expectError(await client.order(again), 'ORDER_OUT_OF_LIMIT');
     expect(await allLeft()).toEqual(leftBefore);
-    expect(await redis.hget(OrderingKeys.orderMarkers, String(client.userId))).toBe(firstId);
+    expect(await redis.get(OrderingKeys.orderMarker(client.userId))).toBe(firstId);
     const [rows] = await mysql.query('SELECT id FROM `order` WHERE user_id = ?', [client.userId]);
     expect(rows).toEqual([{ id: firstId }]);
     expect((await client.orders()).map((o) => o.id)).toEqual([firstId]);
@@ -740,7 +745,7 @@ describe('POST /orders', () => {
     const emptied = await client.cartWith([[6, 2]]);
     expectNoContent(await client.patch(emptied, 6, -2));
     expectError(await client.order(emptied), 'EMPTY_CART');
-    expect(await redis.hexists(OrderingKeys.orderMarkers, String(client.userId))).toBe(0);
+    expect(await redis.exists(OrderingKeys.orderMarker(client.userId))).toBe(0);
     expect(await client.orders()).toEqual([]);
     await orderOk(client, [[6, 1]]);
   });

@@ -352,7 +352,7 @@ async function expectFreedThenOrdersAgain(
   before: Awaited<ReturnType<typeof readOrderingState>>,
 ): Promise<void> {
   const freed = await eventually(
-    () => redis.hget(OrderingKeys.orderMarkers, String(client.userId)),
+    () => redis.get(OrderingKeys.orderMarker(client.userId)),
     (marker) => marker === null,
     10_000,
     200,
@@ -381,7 +381,7 @@ async function orderWithLostAnswer(
   try {
     const pending = client.order(cartId, { timeoutMs: 15_000 });
     await eventually(
-      () => redis.hget(OrderingKeys.orderMarkers, String(client.userId)),
+      () => redis.get(OrderingKeys.orderMarker(client.userId)),
       (marker) => marker !== null,
       5000,
     );
@@ -449,8 +449,8 @@ describe('outages of Redis and of MySQL', () => {
     expect(answers.filter((a) => a.ms >= PROMPT_MS)).toEqual([]);
     expect(await waitReady(node)).toBe(200);
     // Nothing of the refused requests was applied: same cart, same stock, same markers, no rows.
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('3:1');
-    expect(await redis.exists(OrderingKeys.cart(other))).toBe(0);
+    expect(await redis.get(cartKey(cartId))).toBe('3:1');
+    expect(await redis.exists(cartKey(other))).toBe(0);
     const after = await readOrderingState(redis, mysql);
     expect(Object.fromEntries(after.left)).toEqual(Object.fromEntries(before.left));
     expect(after.markers.has(client.userId)).toBe(false);
@@ -646,7 +646,7 @@ describe('outages of Redis and of MySQL', () => {
     try {
       outcome = await timed(() => client.order(cartId, { timeoutMs: 30_000 }));
       // In doubt: the stock stays taken and the user marked while MySQL cannot say.
-      expect(await redis.hget(OrderingKeys.orderMarkers, String(client.userId))).not.toBeNull();
+      expect(await redis.get(OrderingKeys.orderMarker(client.userId))).not.toBeNull();
     } finally {
       mysqlProxy.resume();
     }
@@ -781,7 +781,7 @@ describe('outages of Redis and of MySQL', () => {
     try {
       const pending = client.patch(cartId, 1, 1, { timeoutMs: 15_000 });
       await eventually(
-        () => redis.get(OrderingKeys.cart(cartId)),
+        () => redis.get(cartKey(cartId)),
         (cart) => cart !== null,
         5000,
       );
@@ -794,7 +794,7 @@ describe('outages of Redis and of MySQL', () => {
       await redisProxy.restore();
     }
     expectNoContent(applied);
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1');
+    expect(await redis.get(cartKey(cartId))).toBe('1:1');
     expect(await waitReady(node)).toBe(200);
 
     // Never ran: the command is held before Redis, then its connection dies.
@@ -812,10 +812,10 @@ describe('outages of Redis and of MySQL', () => {
       await redisProxy.restore();
     }
     expectError(refused, 'SERVICE_UNAVAILABLE');
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1');
+    expect(await redis.get(cartKey(cartId))).toBe('1:1');
     expect(await waitReady(node)).toBe(200);
     expectNoContent(await client.patch(cartId, 3, 1));
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1,3:1');
+    expect(await redis.get(cartKey(cartId))).toBe('1:1,3:1');
   });
 
   it('answers a PATCH with a 503 while Redis hangs, and the change does nothing when it reaches Redis late', async () => {
@@ -843,9 +843,9 @@ describe('outages of Redis and of MySQL', () => {
       5000,
     );
     expect(results).toContain('-1');
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1');
+    expect(await redis.get(cartKey(cartId))).toBe('1:1');
     expect(await waitReady(node)).toBe(200);
     expectNoContent(await client.patch(cartId, 2, 1));
-    expect(await redis.get(OrderingKeys.cart(cartId))).toBe('1:1,2:1');
+    expect(await redis.get(cartKey(cartId))).toBe('1:1,2:1');
   });
 });

@@ -130,7 +130,7 @@ it('never lets racing PATCHes over both nodes put more than 3 units in one cart'
   expect(tally(replies)).toEqual({ '204': 3, '403 FOOD_OUT_OF_LIMIT': 17 });
   for (const reply of replies.filter((r) => r.status !== 204))
     expectError(reply, 'FOOD_OUT_OF_LIMIT');
-  const cart = (await redis.get(OrderingKeys.cart(cartId))) ?? '';
+  const cart = (await redis.get(cartKey(cartId))) ?? '';
   expect(cart.split(',').reduce((sum, pair) => sum + Number(pair.split(':')[1]), 0)).toBe(3);
   // Removals race too and never go below empty.
   const removals = await Promise.all(
@@ -139,7 +139,7 @@ it('never lets racing PATCHes over both nodes put more than 3 units in one cart'
     ),
   );
   expect(tally(removals)).toEqual({ '204': 10 });
-  expect(await redis.exists(OrderingKeys.cart(cartId))).toBe(0);
+  expect(await redis.exists(cartKey(cartId))).toBe(0);
   expectError(await client.order(cartId), 'EMPTY_CART');
 });
 
@@ -160,7 +160,7 @@ it('lets one user order exactly once when 20 orders of theirs race over both nod
     expectError(reply, 'ORDER_OUT_OF_LIMIT');
   const [rows] = await mysql.query('SELECT id FROM `order` WHERE user_id = ?', [client.userId]);
   expect(rows).toEqual([{ id: winner.body.id }]);
-  expect(await redis.hget(OrderingKeys.orderMarkers, String(client.userId))).toBe(winner.body.id);
+  expect(await redis.get(OrderingKeys.orderMarker(client.userId))).toBe(winner.body.id);
   for (const node of nodes())
     expect((await client.on(node.url).orders()).map((o) => o.id)).toEqual([winner.body.id]);
   expect((await stockLeft(redis)).get(ONE_USER_FOOD)).toBe(STOCK - 1);

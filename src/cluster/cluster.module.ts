@@ -3,11 +3,10 @@ import { Metrics } from '../platform/metrics/metrics.service';
 import { LeaderLease } from './leadership/leader-lease.service';
 import { NodeIdentity } from './membership/node-identity';
 import { NodeRegistry } from './membership/node-registry.service';
-import { StockLeaseService } from './leases/stock-lease.service';
 
 /**
- * Cluster mechanisms: this node's identity, the registry of live nodes, the leader lease and stock
- * leases. Knows nothing of features.
+ * Cluster mechanisms: this node's identity, the registry of live nodes and the leader lease (the
+ * arithmetic of leases of units is in ./leases). Knows nothing of features.
  */
 @Module({
   providers: [
@@ -22,8 +21,7 @@ import { StockLeaseService } from './leases/stock-lease.service';
     },
     NodeRegistry,
     LeaderLease,
-    StockLeaseService,
   ],
-  exports: [NodeIdentity, NodeRegistry, LeaderLease, StockLeaseService],
+  exports: [NodeIdentity, NodeRegistry, LeaderLease],
 })
 export class ClusterModule {}

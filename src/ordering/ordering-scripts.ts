@@ -1,130 +1,111 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClient } from '../platform/redis/redis.constants';
-import { ClusterKeys } from '../cluster/cluster-keys';
 import { REDIS } from '../platform/redis/redis.constants';
 import { runScript } from '../platform/redis/redis-scripts';
 import { OrderingKeys } from './ordering-keys';
 
-/**
- * order-place.lua's answer: `OK` with the cart taken and the state's generation; a refusal
- * (nothing written); `RETRY_WITH_LEASES` when the pool is dry and other nodes' leases must be
- * passed too; `NOT_READY` while the state is being rebuilt.
- */
-export type PlaceReply = [status: string, cart?: string, generation?: string];
+/** lease-adjust.lua's answer: see the script's header. */
+export type AdjustReply =
+  | [status: 'OK' | 'STALE', grant: number, pool: number, othersUnsold: number]
+  | [status: 'REVOKED' | 'NOT_READY' | 'STALE_GENERATION'];
 
-/** Who is placing an order: the node whose lease and pending orders it uses. */
-export interface OrderPlacer {
-  readonly nodeId: string;
-  readonly leaseRegistry: string;
-  readonly ownLease: string;
+/** A node's exchange with one food's stock, as lease-adjust.lua takes it. */
+export interface LeaseAdjustment {
+  leaseId: string;
+  generation: number;
+  /** The grant the node believes it holds, or -1 if it does not know (a lost answer). */
+  believedGrant: number;
+  /** Units to take from the pool (> 0) or give back (< 0). */
+  change: number;
+  /** Units of the grant taken by the node's orders so far. */
+  taken: number;
 }
 
 /**
  * The ordering context's Lua scripts as typed calls: each method owns its script's key list and
  * the type of its reply, so callers pass only what varies. See each script's header for its steps.
+ * Every script touches the keys of one slot.
  */
 @Injectable()
 export class OrderingScripts {
   constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   /**
-   * Checks the user has not ordered and every food of the cart is covered (the node's lease, then
-   * the pool, then `otherLeases` when given), takes it all and marks the user and the order pending.
-   */
-  place(
-    placer: OrderPlacer,
-    order: { version: string; userId: number; orderId: string; cartKey: string },
-    otherLeases: readonly string[] = [],
-  ): Promise<PlaceReply> {
-    const keys = [
-      OrderingKeys.orderDataset,
-      ClusterKeys.stockPool,
-      OrderingKeys.orderMarkers,
-      order.cartKey,
-      placer.leaseRegistry,
-      placer.ownLease,
-      OrderingKeys.pendingOrders(placer.nodeId),
-      OrderingKeys.pendingNodes,
-      OrderingKeys.orderGeneration,
-      ...otherLeases,
-    ];
-    return runScript(this.redis, 'order-place', keys, [
-      order.version,
-      order.userId,
-      order.orderId,
-      placer.nodeId,
-    ]);
-  }
-
-  /** Gives a pending order's stock back to the pool (and its marker unless `keepMarker`): 1 if it was pending. */
-  async release(nodeId: string, orderId: string, keepMarker: boolean): Promise<boolean> {
-    const keys = [
-      ClusterKeys.stockPool,
-      OrderingKeys.orderMarkers,
-      OrderingKeys.pendingOrders(nodeId),
-      OrderingKeys.ordersRefusedInDoubt,
-    ];
-    const released = await runScript<number>(this.redis, 'order-release', keys, [
-      orderId,
-      keepMarker ? '1' : '0',
-    ]);
-    return released === 1;
-  }
-
-  /** Flags a pending order as answered SERVICE_UNAVAILABLE in doubt; false if it is no longer pending. */
-  async refuseInDoubt(nodeId: string, orderId: string): Promise<boolean> {
-    const keys = [OrderingKeys.pendingOrders(nodeId), OrderingKeys.ordersRefusedInDoubt];
-    return (await runScript<number>(this.redis, 'order-refuse-in-doubt', keys, [orderId])) === 1;
-  }
-
-  /** Drops a node from the nodes with pending orders, if it has none left. */
-  async forgetPendingNode(nodeId: string): Promise<void> {
-    const keys = [OrderingKeys.pendingNodes, OrderingKeys.pendingOrders(nodeId)];
-    await runScript(this.redis, 'pending-forget', keys, [nodeId]);
-  }
-
-  /**
    * Adds `count` of a food to a cart within the item limit, recording the result under `token`
    * unless Redis' clock is past `deadline`: 1 applied, 0 over the limit, or the script's TOO_LATE.
    */
   cartPatch(
-    cartId: string,
+    cart: { userId: number; cartId: string },
     change: { foodId: number; count: number; limit: number; ttlS: number },
     token: string,
     deadline: number,
   ): Promise<number> {
-    const keys = [OrderingKeys.cart(cartId), OrderingKeys.cartChange(cartId)];
+    const keys = [
+      OrderingKeys.cart(cart.userId, cart.cartId),
+      OrderingKeys.cartChange(cart.userId, cart.cartId),
+    ];
     const { foodId, count, limit, ttlS } = change;
     return runScript(this.redis, 'cart-patch', keys, [foodId, count, limit, ttlS, token, deadline]);
   }
 
-  /** Claims the rebuild of the ordering state for `version` for `claimMs`: true if this caller holds it. */
-  async claimRebuild(version: string, token: string, claimMs: number): Promise<boolean> {
-    const keys = [OrderingKeys.orderDataset, OrderingKeys.orderRebuildClaim];
-    return (
-      (await runScript<number>(this.redis, 'order-state-claim', keys, [
-        version,
-        token,
-        claimMs,
-      ])) === 1
+  /** Reports a lease's units taken of a food and tops the grant up or gives some back. */
+  async leaseAdjust(foodId: number, a: LeaseAdjustment): Promise<AdjustReply> {
+    const reply = await runScript<(string | number)[]>(
+      this.redis,
+      'lease-adjust',
+      [OrderingKeys.foodStock(foodId)],
+      [a.leaseId, a.generation, a.believedGrant, a.change, a.taken],
     );
+    return reply.map((v, i) => (i === 0 ? v : Number(v))) as AdjustReply;
+  }
+
+  /** Puts back in a food's pool what a revoked lease holds unsold; returns the units put back. */
+  leaseReclaim(foodId: number, leaseId: string, sold: number): Promise<number> {
+    return runScript(this.redis, 'lease-reclaim', [OrderingKeys.foodStock(foodId)], [leaseId, sold]);
+  }
+
+  /** Registers (`join`) or extends (`renew`) a lease; false if it is not valid (any more). */
+  async leaseHeartbeat(leaseId: string, ttlMs: number, mode: 'join' | 'renew'): Promise<boolean> {
+    const keys = [OrderingKeys.leases, OrderingKeys.leasesRevoked];
+    return (await runScript<number>(this.redis, 'lease-heartbeat', keys, [leaseId, ttlMs, mode])) === 1;
+  }
+
+  /** Revokes a lease whose expiry passed; false if it is still valid. */
+  async leaseRevoke(leaseId: string): Promise<boolean> {
+    const keys = [OrderingKeys.leases, OrderingKeys.leasesRevoked];
+    return (await runScript<number>(this.redis, 'lease-revoke', keys, [leaseId])) === 1;
+  }
+
+  /** Installs a food's stock for a generation (never over a newer one's); true if installed. */
+  async foodStockInit(foodId: number, generation: number, units: number): Promise<boolean> {
+    const keys = [OrderingKeys.foodStock(foodId)];
+    return (await runScript<number>(this.redis, 'food-stock-init', keys, [generation, units])) === 1;
   }
 
   /**
-   * Installs a rebuilt state: generation, stock left per food, users' markers; true if the claim
-   * `token` still held. `args` is version, generation, token, n, then n × (food, stock), then
-   * (user, order) pairs, as order-state-init.lua reads them.
+   * Claims the rebuild of the ordering state for `version` for `claimMs`: true if this caller
+   * holds it. `force` claims it even though the version is in place (a food's stock is missing).
    */
-  async installState(args: readonly (string | number)[]): Promise<boolean> {
+  async claimRebuild(
+    version: string,
+    token: string,
+    claimMs: number,
+    force = false,
+  ): Promise<boolean> {
+    const keys = [OrderingKeys.orderDataset, OrderingKeys.orderRebuildClaim];
+    const args = [version, token, claimMs, force ? 'force' : ''];
+    return (await runScript<number>(this.redis, 'order-state-claim', keys, args)) === 1;
+  }
+
+  /** Completes a rebuild: generation and version, if the claim `token` still holds. */
+  async installState(version: string, generation: number, token: string): Promise<boolean> {
     const keys = [
       OrderingKeys.orderDataset,
-      ClusterKeys.stockPool,
-      OrderingKeys.orderMarkers,
-      ClusterKeys.stockLeases,
       OrderingKeys.orderGeneration,
       OrderingKeys.orderRebuildClaim,
     ];
-    return (await runScript<number>(this.redis, 'order-state-init', keys, args)) === 1;
+    const args = [version, generation, token];
+    return (await runScript<number>(this.redis, 'order-state-install', keys, args)) === 1;
   }
 
   /** Gives up a rebuild claim held with `token`. */

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { ClusterKeys } from '../../src/cluster/cluster-keys';
 import { OrderingKeys } from '../../src/ordering/ordering-keys';
+import { readFoodStocks } from '../../src/ordering/stock/food-stock';
 import { Reply, RequestOptions, request } from './http';
 
 /** The contract's content type for every response with a body. */
@@ -117,6 +117,16 @@ export async function send<T = any>(
 }
 
 /** A logged-in contest client of one node (keep-alive unless told otherwise). */
+/** Owners of the carts test clients created: a cart's Redis key is on its owner's slot. */
+const cartOwners = new Map<string, number>();
+
+/** The Redis key of a cart a test client created (see {@link Client.newCart}). */
+export function cartKey(cartId: string): string {
+  const owner = cartOwners.get(cartId);
+  if (owner === undefined) throw new Error(`cart ${cartId} was not created through a test client`);
+  return OrderingKeys.cart(owner, cartId);
+}
+
 export class Client {
   constructor(
     readonly baseUrl: string,
@@ -143,7 +153,9 @@ export class Client {
   }
 
   async newCart(): Promise<string> {
-    return expectJson(await this.call<{ cart_id: string }>('POST', '/carts')).cart_id;
+    const cartId = expectJson(await this.call<{ cart_id: string }>('POST', '/carts')).cart_id;
+    cartOwners.set(cartId, this.userId);
+    return cartId;
   }
 
   patch(
@@ -193,48 +205,15 @@ export async function loginClient(
 }
 
 /**
- * Units of each food still for sale across the cluster, as Redis holds them: the shared pool plus
- * what node leases hold unsold (leased − sold). Read in one atomic script: a live node moving units
- * between the pool and its lease between two separate reads would otherwise be counted twice.
- * Only leases in the registry count, as in the app's own view (a lease hash outside it is void).
- * (Building key names inside a script is fine for a test; the app never does it.)
+ * Units of each food still for sale across the cluster, as Redis holds them: each food's pool plus
+ * what live leases hold unsold (granted − taken as their nodes last reported it, every
+ * FOODS_REFRESH_MS). Each food is read in one command: its pool and its grants move together.
  */
-const STOCK_LEFT_LUA = `
-local left = {}
-local pool = redis.call('HGETALL', KEYS[1])
-for i = 1, #pool, 2 do left[pool[i]] = tonumber(pool[i + 1]) end
-for _, node in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local key = ARGV[1] .. node
-  do
-    local lease = redis.call('HGETALL', key)
-    local fields = {}
-    for i = 1, #lease, 2 do fields[lease[i]] = tonumber(lease[i + 1]) end
-    for field, leased in pairs(fields) do
-      if string.sub(field, 1, 2) == 'l:' then
-        local food = string.sub(field, 3)
-        left[food] = (left[food] or 0) + leased - (fields['s:' .. food] or 0)
-      end
-    end
-  end
-end
-local out = {}
-for food, units in pairs(left) do
-  out[#out + 1] = food
-  out[#out + 1] = tostring(units)
-end
-return out`;
-
-export async function stockLeft(redis: Redis): Promise<Map<number, number>> {
-  const flat = (await redis.eval(
-    STOCK_LEFT_LUA,
-    2,
-    ClusterKeys.stockPool,
-    ClusterKeys.stockLeases,
-    ClusterKeys.stockLease(''),
-  )) as string[];
-  const left = new Map<number, number>();
-  for (let i = 0; i < flat.length; i += 2) left.set(Number(flat[i]), Number(flat[i + 1]));
-  return left;
+export async function stockLeft(redis: Redis, mysql: Connection): Promise<Map<number, number>> {
+  const [rows] = await mysql.query('SELECT id FROM food ORDER BY id');
+  const ids = (rows as { id: number }[]).map((r) => Number(r.id));
+  const stocks = await readFoodStocks(redis, ids);
+  return new Map(ids.map((id) => [id, (stocks.get(id)?.pool ?? 0) + (stocks.get(id)?.leasedUnsold ?? 0)]));
 }
 
 /** Everything the ordering state holds, read straight from Redis and MySQL. */
@@ -259,15 +238,18 @@ export interface OrderingState {
 }
 
 export async function readOrderingState(redis: Redis, mysql: Connection): Promise<OrderingState> {
+  // Nodes report the units their leases took every FOODS_REFRESH_MS (250 ms by default).
+  await new Promise((r) => setTimeout(r, 600));
+  const [foodIds] = await mysql.query('SELECT id FROM food ORDER BY id');
+  const ids = (foodIds as { id: number }[]).map((r) => Number(r.id));
   const pool = new Map(
-    Object.entries(await redis.hgetall(ClusterKeys.stockPool)).map(([k, v]) => [
-      Number(k),
-      Number(v),
-    ]),
+    [...(await readFoodStocks(redis, ids))].map(([id, stock]) => [id, stock.pool]),
   );
-  const markers = new Map(
-    Object.entries(await redis.hgetall(OrderingKeys.orderMarkers)).map(([k, v]) => [Number(k), v]),
-  );
+  const [userRows] = await mysql.query('SELECT id FROM user');
+  const userIds = (userRows as { id: number }[]).map((r) => Number(r.id));
+  const values = await Promise.all(userIds.map((id) => redis.get(OrderingKeys.orderMarker(id))));
+  const markers = new Map<number, string>();
+  userIds.forEach((id, i) => values[i] !== null && markers.set(id, values[i] as string));
   const [orderRows] = await mysql.query('SELECT id, user_id, items, total FROM `order`');
   const orders = (orderRows as { id: string; user_id: number; items: string; total: number }[]).map(
     (r) => ({
@@ -288,7 +270,7 @@ export async function readOrderingState(redis: Redis, mysql: Connection): Promis
   for (const order of orders)
     for (const item of order.items)
       sold.set(item.food_id, (sold.get(item.food_id) ?? 0) + item.count);
-  return { pool, left: await stockLeft(redis), markers, orders, sold, foods };
+  return { pool, left: await stockLeft(redis, mysql), markers, orders, sold, foods };
 }
 
 /**
@@ -355,26 +337,27 @@ export function expectConsistentSince(
 }
 
 /**
- * Waits (bounded) until no node but the given live processes has orders pending reconciliation:
- * a node killed by an earlier test gets its in-flight orders settled only once its lease expired
- * (LEASE_TTL_MS), and a snapshot taken before that would see their stock come back later.
- * Node ids are "<host>-<pid>-<random>".
+ * Waits (bounded) until no stock lease is left to reclaim: a node killed by an earlier test gets
+ * its lease's unsold units back in the pools only once the lease expired (LEASE_TTL_MS) and a
+ * reclaimer counted its orders in MySQL, and a snapshot taken before that would see them come
+ * back later. Live nodes renew theirs, so only dead ones' leases expire.
  */
-export async function reconciled(
-  redis: Redis,
-  livePids: number[],
-  timeoutMs = 15_000,
-): Promise<void> {
+export async function reconciled(redis: Redis, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const live = (node: string) => livePids.some((pid) => node.includes(`-${pid}-`));
   for (;;) {
-    let waiting = 0;
-    for (const node of await redis.smembers(OrderingKeys.pendingNodes)) {
-      if (!live(node) && (await redis.hlen(OrderingKeys.pendingOrders(node))) > 0) waiting++;
-    }
+    const [time, registry, revoked] = (await redis
+      .multi()
+      .time()
+      .zrange(OrderingKeys.leases, 0, -1, 'WITHSCORES')
+      .scard(OrderingKeys.leasesRevoked)
+      .exec()) as [Error | null, unknown][];
+    const now = Number((time[1] as string[])[0]) * 1000;
+    const scores = registry[1] as string[];
+    let waiting = Number(revoked[1]);
+    for (let i = 1; i < scores.length; i += 2) if (Number(scores[i]) < now) waiting++;
     if (waiting === 0) return;
     if (Date.now() > deadline)
-      throw new Error(`${waiting} dead node(s) still have pending orders after ${timeoutMs} ms`);
+      throw new Error(`${waiting} dead stock lease(s) still unreclaimed after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -75,6 +75,11 @@ export class RateEstimator {
 
   constructor(private readonly weight = 0.5) {}
 
+  /** The rate of an item as of the last tick (units/s). */
+  rate(item: number): number {
+    return this.rates.get(item) ?? 0;
+  }
+
   record(item: number, units: number): void {
     this.counts.set(item, (this.counts.get(item) ?? 0) + units);
   }

@@ -40,17 +40,16 @@ export class CartService {
     return this.ids.issue(userId);
   }
 
-  /** The Redis key of a cart the user owns; CART_NOT_FOUND or NOT_AUTHORIZED_TO_ACCESS_CART otherwise. */
-  keyOfOwned(userId: number, cartId: string): string {
+  /** Passes for a cart the user owns; CART_NOT_FOUND or NOT_AUTHORIZED_TO_ACCESS_CART otherwise. */
+  checkOwned(userId: number, cartId: string): void {
     const owner = this.ids.open(cartId);
     if (owner === undefined) throw DomainError.of(ErrorCode.CART_NOT_FOUND);
     if (owner !== userId) throw DomainError.of(ErrorCode.NOT_AUTHORIZED_TO_ACCESS_CART);
-    return OrderingKeys.cart(cartId);
   }
 
   /** Checks in the contract's order: cart exists, cart owned, food exists, limit. */
   async addItem(userId: number, cartId: string, foodId: number, count: number): Promise<void> {
-    this.keyOfOwned(userId, cartId); // CART_NOT_FOUND or NOT_AUTHORIZED_TO_ACCESS_CART
+    this.checkOwned(userId, cartId);
     if (!this.foods.find(foodId)) throw DomainError.of(ErrorCode.FOOD_NOT_FOUND);
     if (count === 0) return;
     const token = randomBase64url(9);
@@ -59,9 +58,9 @@ export class CartService {
     const change = { foodId, count, limit: CART_ITEM_LIMIT, ttlS: this.config.CART_TTL_S };
     let accepted: number;
     try {
-      accepted = await this.scripts.cartPatch(cartId, change, token, deadline);
+      accepted = await this.scripts.cartPatch({ userId, cartId }, change, token, deadline);
     } catch (err) {
-      accepted = await this.resultOfLost(cartId, token, deadline, err);
+      accepted = await this.resultOfLost({ userId, cartId }, token, deadline, err);
     }
     if (accepted === TOO_LATE)
       throw new ServiceUnavailableError('the cart change reached Redis after its deadline');
@@ -76,7 +75,7 @@ export class CartService {
    * Redis stays unreachable (then a change that ran in time, unseen, may be in the cart).
    */
   private async resultOfLost(
-    cartId: string,
+    cart: { userId: number; cartId: string },
     token: string,
     deadline: number,
     error: unknown,
@@ -85,7 +84,7 @@ export class CartService {
     await sleep(Math.max(0, deadline + CLOCK_SKEW_MS - Date.now()));
     const record = await recordOfLostCall(error, {
       mayHaveRun: true,
-      lookup: () => this.redis.hget(OrderingKeys.cartChange(cartId), token),
+      lookup: () => this.redis.hget(OrderingKeys.cartChange(cart.userId, cart.cartId), token),
     });
     return Number(record);
   }

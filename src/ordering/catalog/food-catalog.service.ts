@@ -8,7 +8,6 @@ import {
 import type { RedisClient } from '../../platform/redis/redis.constants';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config';
-import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
 import {
   DatasetInfo,
   DatasetLoader,
@@ -17,7 +16,9 @@ import {
 } from '../../platform/dataset/dataset.service';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
+import { isWhole, readFoodStocks } from '../stock/food-stock';
 import { OrderStateBuilder } from '../stock/order-state.builder';
+import { StockLeases } from '../stock/stock-leases.service';
 
 export interface Food {
   readonly id: number;
@@ -28,9 +29,10 @@ export interface Food {
 
 /**
  * Foods held in memory, and the `GET /foods` body as a ready buffer of JSON refreshed in the
- * background from Redis (the pool plus the unsold part of every node's lease): serving the list
- * costs no round trip and no serialisation. The refresh also notices a Redis that lost its
- * ordering state and rebuilds it.
+ * background from Redis (each food's pool plus the unsold part of every lease drawn on it): serving
+ * the list costs no round trip and no serialisation. The refresh also notices a Redis that lost
+ * the ordering state, or a food's stock (a shard lost its data), and rebuilds it, and keeps this
+ * node's stock lease on the state's generation.
  */
 @DatasetLoader('foods')
 @Injectable()
@@ -47,7 +49,7 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
     private readonly config: AppConfig,
     private readonly dataset: DatasetService,
     private readonly stateBuilder: OrderStateBuilder,
-    private readonly leases: StockLeaseService,
+    private readonly leases: StockLeases,
   ) {}
 
   async loadDataset({ version }: DatasetInfo): Promise<void> {
@@ -58,6 +60,10 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
 
   find(id: number): Food | undefined {
     return this.foods.get(id);
+  }
+
+  all(): readonly Food[] {
+    return this.ordered;
   }
 
   /** The `GET /foods` body, ready to write: every food by id with what is left across the cluster. */
@@ -95,20 +101,31 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
 
   private async refresh(): Promise<void> {
     const version = this.dataset.current?.version;
-    if (version === undefined && this.ordered.length === 0) return;
-    const [built, left] = await Promise.all([
-      this.redis.get(OrderingKeys.orderDataset),
-      this.leases.available(),
+    if (version === undefined) return;
+    const ids = this.ordered.map((f) => f.id);
+    const [[built, generation], stocks] = await Promise.all([
+      this.redis.mget(OrderingKeys.orderDataset, OrderingKeys.orderGeneration),
+      readFoodStocks(this.redis, ids),
     ]);
-    if (version !== undefined && built !== version) {
+    if (built !== version || generation === null) {
       // Redis lost the ordering state (flushed, or restarted without persistence): rebuild it.
       this.logger.warn('Ordering state missing in Redis; rebuilding it from MySQL');
       await this.stateBuilder.ensure(version);
       return;
     }
+    if (!isWhole(stocks, Number(generation))) {
+      this.logger.warn("A food's stock is missing in Redis; rebuilding the ordering state from MySQL");
+      await this.stateBuilder.ensure(version, true);
+      return;
+    }
+    await this.leases.sync(version, Number(generation));
+    for (const [id, stock] of stocks) this.leases.pools.set(id, stock.pool);
     this.snapshot = Buffer.from(
       JSON.stringify(
-        this.ordered.map((f) => ({ id: f.id, price: f.price, stock: left.get(f.id) ?? 0 })),
+        this.ordered.map((f) => {
+          const stock = stocks.get(f.id);
+          return { id: f.id, price: f.price, stock: stock ? stock.pool + stock.leasedUnsold : 0 };
+        }),
       ),
     );
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/app-config';
 import { BatchWriter, WriteOutcome } from '../../platform/database/batch-writer';
 import { mayHaveCommitted } from '../../platform/database/mysql-errors';
@@ -7,8 +7,7 @@ import { NewOrder, OrderRepository } from './order.repository';
 
 /** Commits orders to MySQL in groups; an order is acknowledged only once its group is committed. */
 @Injectable()
-export class OrderCommitter implements OnApplicationShutdown {
-  private readonly logger = new Logger(OrderCommitter.name);
+export class OrderCommitter {
   private readonly writer: BatchWriter<NewOrder>;
 
   constructor(
@@ -26,9 +25,9 @@ export class OrderCommitter implements OnApplicationShutdown {
     return this.writer.submit(order);
   }
 
-  /** On SIGTERM: the HTTP server has stopped taking requests; let the last groups commit. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.writer.drain();
+  /** Resolves once every order submitted so far has its outcome (OrderService, on SIGTERM). */
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
   private async write(orders: NewOrder[]): Promise<WriteOutcome> {
@@ -43,11 +42,8 @@ export class OrderCommitter implements OnApplicationShutdown {
       if (orders.length > 1 && mayHaveCommitted(error)) return orders.map(() => error as Error);
       throw error;
     }
-    const committed = orders.filter((_, i) => !outcome?.[i]).map((o) => o.id);
-    // Best effort: an entry left behind only costs a reconciler one look-up after this node stops.
-    await this.stock
-      .settle(committed)
-      .catch((e: Error) => this.logger.warn(`Could not clear pending orders: ${e.message}`));
+    // Before the orders are acknowledged, so that a second order of the user is refused at once.
+    await this.stock.markOrdered(orders.filter((_, i) => !outcome?.[i]));
     return outcome;
   }
 }

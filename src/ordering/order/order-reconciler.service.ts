@@ -1,40 +1,42 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { NodeIdentity } from '../../cluster/membership/node-identity';
-import { NodeRegistry } from '../../cluster/membership/node-registry.service';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/app-config';
+import { pipelineReplies, redisTimeMs } from '../../platform/redis/redis-errors';
+import type { RedisClient } from '../../platform/redis/redis.constants';
+import { REDIS } from '../../platform/redis/redis.constants';
+import { FoodCatalog } from '../catalog/food-catalog.service';
+import { OrderingKeys } from '../ordering-keys';
+import { OrderingScripts } from '../ordering-scripts';
+import { StockLeases } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
 import { OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
 
 /**
- * Settles the orders a dead node left between taking stock in Redis and seeing its commit: each
- * one either committed (kept) or is voided in MySQL, which fences a commit that might still come
- * from a node that was only paused, and its stock goes back to sale with its user free to order.
- * Every node sweeps; a node counts as dead once its heartbeat expired (NodeRegistry, LEASE_TTL_MS), and every
- * step is idempotent, so two nodes sweeping the same dead node do no harm.
- *
- * A live node also leaves orphans of its own: an order whose Redis step ran but whose answer was
- * lost and could not be looked up (StockService.reserve), or whose commit stayed in doubt while
- * MySQL could not be asked. Its request was answered 503, yet its stock and its user's marker are
- * taken. A pending order of this node that it is not placing, seen in two sweeps in a row, is
- * settled the same way, except that one whose commit was in doubt is taken back even if it had
- * committed (its client was told it failed). Its node records such an order in Redis before the
- * answer, so a reconciler of a node that died takes it back too; only one whose record Redis
- * could not take is kept by them, as they cannot tell it from one whose answer was a 200.
+ * Settles what orders leave behind when their node cannot:
+ * - This node's orders answered 503 while their commit was in doubt: once MySQL answers, each is
+ *   taken back (voided, and deleted if it had committed, since its client was told it failed) and
+ *   its units go back to the lease.
+ * - Stock leases whose heartbeat expired on Redis' clock (their node died, or stalled past
+ *   LEASE_TTL_MS): revoked, their orders in doubt taken back, fenced in MySQL so that a paused
+ *   node's late commit on them inserts nothing, and then every food gets back the lease's grant
+ *   minus what MySQL holds in committed orders of that lease. Every step is idempotent and a
+ *   revoked lease stays listed until it is done, so two sweepers, or one that dies half-way, do
+ *   no harm.
+ * Every node sweeps every third of LEASE_TTL_MS.
  */
 @Injectable()
 export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrderReconciler.name);
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
-  /** Own pending orders not being placed at the last sweep. */
-  private suspects = new Set<string>();
 
   constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly stock: StockService,
+    private readonly leases: StockLeases,
+    private readonly scripts: OrderingScripts,
+    private readonly foods: FoodCatalog,
     private readonly repository: OrderRepository,
-    private readonly node: NodeIdentity,
-    private readonly registry: NodeRegistry,
     private readonly orders: OrderService,
     private readonly config: AppConfig,
   ) {}
@@ -55,83 +57,63 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      await this.settleOwnOrphans();
-      const nodes = (await this.stock.nodesWithPending()).filter((id) => id !== this.node.id);
-      if (nodes.length === 0) return;
-      const alive = await this.registry.alive(nodes);
-      for (const nodeId of nodes.filter((id) => !alive.has(id))) await this.reconcile(nodeId);
+      await this.settleOwnInDoubt();
+      for (const leaseId of await this.revokedLeases()) await this.reclaim(leaseId);
     } catch (error) {
-      this.logger.warn(
-        `Reconciling pending orders failed (retried shortly): ${(error as Error).message}`,
-      );
+      this.logger.warn(`Reconciling failed (retried shortly): ${(error as Error).message}`);
     } finally {
       this.sweeping = false;
     }
   }
 
-  private async reconcile(nodeId: string): Promise<void> {
-    const pending = await this.stock.pendingOf(nodeId);
-    const refused = await this.stock.refusedInDoubt(pending);
-    let voided = 0;
-    for (const orderId of pending) {
-      if (refused.has(orderId)) {
-        await this.takeBack(orderId, nodeId);
-        voided++;
-      } else if (await this.settleOrder(orderId, nodeId)) voided++;
+  private async settleOwnInDoubt(): Promise<void> {
+    for (const reservation of this.orders.inDoubtNow()) {
+      await this.takeBack(reservation.orderId);
+      await this.stock.settledInDoubt(reservation.taken.leaseId, [reservation.orderId]);
+      this.orders.settledInDoubt(reservation);
     }
-    await this.stock.forgetNode(nodeId);
-    if (pending.length > 0)
-      this.logger.warn(
-        `Reconciled ${pending.length} pending orders of ${nodeId}: ${voided} voided, their stock back on sale`,
-      );
   }
 
-  private async settleOwnOrphans(): Promise<void> {
-    const own = this.node.id;
-    // Taken before reading the pending orders: an order in doubt stays pending until it is
-    // released, so one of these that is no longer pending was settled elsewhere (another node
-    // reconciled this one while it was paused past its lease) and is forgotten here too. One
-    // put in doubt after this line may not be in `pending` yet, hence not the live set.
-    const inDoubt = this.orders.inDoubtNow();
-    const pending = await this.stock.pendingOf(own);
-    const stillPending = new Set(pending);
-    for (const orderId of inDoubt)
-      if (!stillPending.has(orderId)) this.orders.settledInDoubt(orderId);
-    const orphans = pending.filter((orderId) => !this.orders.isPlacing(orderId));
-    const ripe = orphans.filter((orderId) => this.suspects.has(orderId));
-    this.suspects = new Set(orphans);
-    const refused = await this.stock.refusedInDoubt(ripe);
-    let voided = 0;
-    for (const orderId of ripe) {
-      if (this.orders.isInDoubt(orderId) || refused.has(orderId)) {
-        await this.takeBack(orderId);
-        voided++;
-      } else if (await this.settleOrder(orderId, own)) voided++;
-      this.suspects.delete(orderId);
-    }
-    if (ripe.length > 0)
-      this.logger.warn(
-        `Settled ${ripe.length} orphaned orders of this node: ${voided} voided, their stock back on sale`,
-      );
+  /** Leases revoked before, and those whose expiry passed, revoked now (never this node's own). */
+  private async revokedLeases(): Promise<string[]> {
+    const [time, registry, revoked] = pipelineReplies(
+      await this.redis
+        .multi()
+        .time()
+        .zrange(OrderingKeys.leases, 0, -1, 'WITHSCORES')
+        .smembers(OrderingKeys.leasesRevoked)
+        .exec(),
+    ) as [[string, string], string[], string[]];
+    const now = redisTimeMs(time);
+    const own = this.leases.leaseId;
+    const expired: string[] = [];
+    for (let i = 0; i < registry.length; i += 2)
+      if (Number(registry[i + 1]) < now && registry[i] !== own) expired.push(registry[i]);
+    for (const leaseId of expired)
+      if (await this.scripts.leaseRevoke(leaseId)) revoked.push(leaseId);
+    return [...new Set(revoked)];
   }
 
-  /** An order answered 503 in doubt: voided, deleted if it had committed, its stock given back. */
-  private async takeBack(orderId: string, nodeId = this.node.id): Promise<void> {
+  private async reclaim(leaseId: string): Promise<void> {
+    const inDoubt = await this.stock.inDoubtOf(leaseId);
+    for (const orderId of inDoubt) await this.takeBack(orderId);
+    const sold = await this.repository.fenceAndCountLease(leaseId);
+    let returned = 0;
+    for (const food of this.foods.all())
+      returned += await this.scripts.leaseReclaim(food.id, leaseId, sold.get(food.id) ?? 0);
+    await this.redis.del(OrderingKeys.leaseInDoubt(leaseId));
+    await this.redis.srem(OrderingKeys.leasesRevoked, leaseId);
+    this.logger.warn(
+      `Reclaimed the expired stock lease ${leaseId}: ${returned} units back in the pools` +
+        (inDoubt.length > 0 ? `, ${inDoubt.length} orders in doubt taken back` : ''),
+    );
+  }
+
+  /** An order answered 503 in doubt: voided, deleted if it had committed. */
+  private async takeBack(orderId: string): Promise<void> {
     if (await this.repository.takeBack(orderId))
       this.logger.warn(
         `Order ${orderId} had committed though answered SERVICE_UNAVAILABLE: taken back`,
       );
-    // Clears its refused-in-doubt record in the same step.
-    await this.stock.release(orderId, false, nodeId);
-    this.orders.settledInDoubt(orderId);
-  }
-
-  /** Keeps a committed order, or voids it and gives its stock back; true if it was voided now. */
-  private async settleOrder(orderId: string, nodeId: string): Promise<boolean> {
-    if (await this.repository.voidUnlessCommitted(orderId)) {
-      await this.stock.settle([orderId], nodeId);
-      return false;
-    }
-    return this.stock.release(orderId, false, nodeId);
   }
 }

@@ -11,10 +11,17 @@ export interface OrderRow {
   total: number;
 }
 
-/** An order to commit, with the generation of the ordering state its stock was taken from. */
+/** An order to commit, with the lease its stock was taken from and that lease's generation. */
 export interface NewOrder extends OrderRow {
   generation: number;
+  leaseId: string;
 }
+
+/**
+ * The `order_void` row that fences a stock lease: written by whoever reclaims it once it expired,
+ * after which no order of that lease commits, so what MySQL holds of it is final.
+ */
+export const leaseFence = (leaseId: string): string => `lease:${leaseId}`;
 
 /**
  * The order was voided by whoever reconciled its node after that node stopped renewing its lease,
@@ -33,17 +40,17 @@ export class OrderRepository {
 
   /**
    * One INSERT ... SELECT for the whole group: a single statement, so its rows commit together.
-   * Rows whose id, or the fence of whose generation, is in `order_void` are skipped: under
-   * InnoDB's default isolation the statement share-locks what it reads of `order_void`, so it and
-   * a reconciler voiding an order (see {@link voidUnlessCommitted}), or a rebuild fencing its
-   * generation, are serialised and exactly one of them wins.
+   * Rows whose id, or the fence of whose generation or lease, is in `order_void` are skipped:
+   * under InnoDB's default isolation the statement share-locks what it reads of `order_void`, so
+   * it and a reconciler voiding an order (see {@link voidUnlessCommitted}) or fencing its lease, or
+   * a rebuild fencing its generation, are serialised and exactly one of them wins.
    */
   async insertMany(orders: readonly NewOrder[]): Promise<WriteOutcome> {
     const rows = orders
       .map((_, i) =>
         i === 0
-          ? 'SELECT ? AS id, ? AS user_id, ? AS items, ? AS total, ? AS fence'
-          : 'SELECT ?, ?, ?, ?, ?',
+          ? 'SELECT ? AS id, ? AS user_id, ? AS items, ? AS total, ? AS lease_id, ? AS fence, ? AS lease_fence'
+          : 'SELECT ?, ?, ?, ?, ?, ?, ?',
       )
       .join(' UNION ALL ');
     const params = orders.flatMap((o) => [
@@ -51,22 +58,24 @@ export class OrderRepository {
       o.userId,
       JSON.stringify(o.items),
       o.total,
+      o.leaseId,
       generationFence(o.generation),
+      leaseFence(o.leaseId),
     ]);
     const result: { affectedRows: number } = await this.db.query(
-      `INSERT INTO \`order\` (id, user_id, items, total) SELECT v.id, v.user_id, v.items, v.total FROM (${rows}) v
-       WHERE NOT EXISTS (SELECT 1 FROM order_void w WHERE w.id = v.id) AND NOT EXISTS (SELECT 1 FROM order_void g WHERE g.id = v.fence)`,
+      `INSERT INTO \`order\` (id, user_id, items, total, lease_id) SELECT v.id, v.user_id, v.items, v.total, v.lease_id FROM (${rows}) v
+       WHERE NOT EXISTS (SELECT 1 FROM order_void w WHERE w.id IN (v.id, v.fence, v.lease_fence))`,
       params,
     );
     if (result.affectedRows === orders.length) return;
-    const fences = orders.map((o) => generationFence(o.generation));
+    const fences = orders.map((o) => [o.id, generationFence(o.generation), leaseFence(o.leaseId)]);
     const voided: { id: string }[] = await this.db.query(
       'SELECT id FROM order_void WHERE id IN (?)',
-      [[...orders.map((o) => o.id), ...new Set(fences)]],
+      [[...new Set(fences.flat())]],
     );
     const ids = new Set(voided.map((v) => v.id));
     return orders.map((o, i) =>
-      ids.has(o.id) || ids.has(fences[i]) ? new OrderVoidedError(o.id) : undefined,
+      fences[i].some((id) => ids.has(id)) ? new OrderVoidedError(o.id) : undefined,
     );
   }
 
@@ -98,6 +107,23 @@ export class OrderRepository {
       ]);
       return deleted.affectedRows === 1;
     });
+  }
+
+  /**
+   * For the reclaimer of an expired lease: fences it (no order of it commits after this) and
+   * returns the units per food its committed orders hold, final once the fence is in.
+   */
+  async fenceAndCountLease(leaseId: string): Promise<Map<number, number>> {
+    await this.db.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [leaseFence(leaseId)]);
+    const rows: { items: string }[] = await this.db.query(
+      'SELECT items FROM `order` WHERE lease_id = ?',
+      [leaseId],
+    );
+    const sold = new Map<number, number>();
+    for (const row of rows)
+      for (const item of parseItems(row.items))
+        sold.set(item.food_id, (sold.get(item.food_id) ?? 0) + item.count);
+    return sold;
   }
 
   async findByUser(userId: number): Promise<OrderRow[]> {

@@ -6,6 +6,7 @@ import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
 import { OrderingScripts } from '../ordering-scripts';
 import { parseItems } from './cart-items';
+import { isWhole, readFoodStocks } from './food-stock';
 
 /**
  * How long a rebuild claim holds: past it, another node may rebuild (this one stalled or died).
@@ -21,35 +22,42 @@ const REBUILD_CLAIM_MS = 30_000;
 export const generationFence = (generation: number): string => `state:${generation}`;
 
 /**
- * Builds the ordering state in Redis from MySQL, the system of record: stock left = initial stock
- * minus what committed orders hold, and one marker per user who ordered. One node at a time (a
- * claim in Redis) and first-wins (see order-state-init.lua), so every node may call it and none
- * overwrites a live sale. Returns true if this call built it, false if it was already built for
- * this version (or another node is building it).
+ * Builds the ordering state in Redis from MySQL, the system of record: each food's pool = initial
+ * stock minus what committed orders hold, and one marker per user who ordered. One node at a time
+ * (a claim in Redis) and first-wins, so every node may call it and none overwrites a live sale.
+ * Returns true if this call built it, false if it was already built for this version (or another
+ * node is building it). `force` rebuilds although the version is in place: a food's stock is
+ * missing (a Redis Cluster shard lost its data).
  *
- * Orders whose stock was taken from the state being replaced (Redis lost it) may still be on their
- * way to MySQL: read before they land, they would not be subtracted, and their units would be sold
- * twice. So the rebuild first fences that state's generation in MySQL (an `order_void` row, which
- * waits for the commits in flight and refuses the later ones: OrderRepository.insertMany), then
- * reads, and installs the next generation. The generations of a dataset are numbered by their
- * fences: with fences 0..n-1 in MySQL, the live state is generation n, the next rebuild fences n.
+ * Orders whose stock was taken from the state being replaced may still be on their way to MySQL:
+ * read before they land, they would not be subtracted, and their units would be sold twice. So
+ * the rebuild first fences that state's generation in MySQL (an `order_void` row, which waits for
+ * the commits in flight and refuses the later ones: OrderRepository.insertMany), then reads, and
+ * installs the next generation; every lease granted under the old one is void with it. The
+ * generations of a dataset are numbered by their fences: with fences 0..n-1 in MySQL, the live
+ * state is generation n, the next rebuild fences n.
  */
 export async function buildOrderState(
   db: DataSource,
   redis: RedisClient,
   version: string,
   scripts = new OrderingScripts(redis),
+  force = false,
 ): Promise<boolean> {
-  if ((await redis.get(OrderingKeys.orderDataset)) === version) return false;
+  if (!force && (await redis.get(OrderingKeys.orderDataset)) === version) return false;
   const token = randomBase64url(12);
-  if (!(await scripts.claimRebuild(version, token, REBUILD_CLAIM_MS))) return false;
+  if (!(await scripts.claimRebuild(version, token, REBUILD_CLAIM_MS, force))) return false;
   try {
+    const foods: { id: number; stock: number }[] = await db.query('SELECT id, stock FROM food');
+    if (force && (await isBuilt(redis, version, foods.map((f) => Number(f.id))))) {
+      await scripts.unclaimRebuild(token);
+      return false;
+    }
     const fenced: { n: number | string }[] = await db.query(
       "SELECT COUNT(*) AS n FROM order_void WHERE id LIKE 'state:%'",
     );
     const replaced = Number(fenced[0].n);
     await db.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [generationFence(replaced)]);
-    const foods: { id: number; stock: number }[] = await db.query('SELECT id, stock FROM food');
     const orders: { id: string; user_id: number; items: string }[] = await db.query(
       'SELECT id, user_id, items FROM `order`',
     );
@@ -58,15 +66,29 @@ export async function buildOrderState(
       for (const item of parseItems(order.items))
         left.set(item.food_id, (left.get(item.food_id) ?? 0) - item.count);
     }
-    const args: (string | number)[] = [version, replaced + 1, token, left.size];
-    for (const [id, stock] of left) args.push(id, Math.max(0, stock));
-    for (const order of orders) args.push(order.user_id, order.id);
-    return await scripts.installState(args);
+    const generation = replaced + 1;
+    await Promise.all(
+      [...left].map(([id, units]) => scripts.foodStockInit(id, generation, Math.max(0, units))),
+    );
+    await Promise.all(
+      orders.map((o) => redis.set(OrderingKeys.orderMarker(Number(o.user_id)), o.id)),
+    );
+    return await scripts.installState(version, generation, token);
   } catch (error) {
     // Retried on the next catalog refresh, by any node.
     await scripts.unclaimRebuild(token).catch(() => undefined);
     throw error;
   }
+}
+
+/** Whether the state of `version` is in Redis with every food's stock of its generation. */
+async function isBuilt(redis: RedisClient, version: string, foodIds: number[]): Promise<boolean> {
+  const [built, generation] = await redis.mget(
+    OrderingKeys.orderDataset,
+    OrderingKeys.orderGeneration,
+  );
+  if (built !== version || generation === null) return false;
+  return isWhole(await readFoodStocks(redis, foodIds), Number(generation));
 }
 
 @Injectable()
@@ -79,8 +101,8 @@ export class OrderStateBuilder {
     private readonly scripts: OrderingScripts,
   ) {}
 
-  async ensure(version: string): Promise<void> {
-    if (await buildOrderState(this.db, this.redis, version, this.scripts))
+  async ensure(version: string, force = false): Promise<void> {
+    if (await buildOrderState(this.db, this.redis, version, this.scripts, force))
       this.logger.log(`Built the ordering state in Redis for dataset ${version}`);
   }
 }
