@@ -1,7 +1,6 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { OrderingKeys } from '../src/ordering/ordering-keys';
-import { ClusterKeys } from '../src/cluster/cluster-keys';
 import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
 import { Reply } from './utils/http';
 import {
@@ -13,7 +12,9 @@ import {
   expectJson,
   loginClient,
   readOrderingState,
+  cartKey,
   runLimited,
+  sleep,
   stockLeft,
 } from './utils/ordering';
 
@@ -113,6 +114,18 @@ beforeAll(async () => {
   );
 }, 90_000);
 
+/** Units left per food once the nodes reported what their leases took (every 250 ms). */
+async function leftNow(): Promise<Map<number, number>> {
+  await sleep(750);
+  return stockLeft(redis, mysql);
+}
+
+/** The one-order markers of these users (user id -> order id). */
+async function markersOf(userIds: number[]): Promise<Record<number, string | undefined>> {
+  const values = await Promise.all(userIds.map((id) => redis.get(OrderingKeys.orderMarker(id))));
+  return Object.fromEntries(userIds.map((id, i) => [id, values[i] ?? undefined]));
+}
+
 afterAll(async () => {
   await Promise.all([nodeA?.stop(), nodeB?.stop()]);
   redis?.disconnect();
@@ -163,7 +176,7 @@ it('lets one user order exactly once when 20 orders of theirs race over both nod
   expect(await redis.get(OrderingKeys.orderMarker(client.userId))).toBe(winner.body.id);
   for (const node of nodes())
     expect((await client.on(node.url).orders()).map((o) => o.id)).toEqual([winner.body.id]);
-  expect((await stockLeft(redis)).get(ONE_USER_FOOD)).toBe(STOCK - 1);
+  expect((await leftNow()).get(ONE_USER_FOOD)).toBe(STOCK - 1);
 });
 
 it('sells a food out exactly under twice its stock in concurrent demand: 50 sold, 50 refused, none oversold', async () => {
@@ -192,13 +205,13 @@ it('sells a food out exactly under twice its stock in concurrent demand: 50 sold
     committed.reduce((sum, r) => sum + (JSON.parse(r.items) as { count: number }[])[0].count, 0),
   ).toBe(STOCK);
   // The losers were not marked as having ordered.
-  const markers = await redis.hgetall(OrderingKeys.orderMarkers);
+  const markers = await markersOf(buyers.map((b) => b.userId));
   expect(buyers.filter((b) => !winners.has(b.userId) && markers[b.userId] !== undefined)).toEqual(
     [],
   );
-  expect((await stockLeft(redis)).get(SOLD_OUT_FOOD)).toBe(0);
+  expect((await leftNow()).get(SOLD_OUT_FOOD)).toBe(0);
   expect(
-    Number(await redis.hget(ClusterKeys.stockPool, String(SOLD_OUT_FOOD))),
+    Number(await redis.hget(OrderingKeys.foodStock(SOLD_OUT_FOOD), 'pool')),
   ).toBeGreaterThanOrEqual(0);
   for (const node of nodes()) {
     const shown = await eventually(
@@ -258,7 +271,7 @@ it('keeps orders all-or-nothing under concurrency when one food of a two-food ca
     expect(order.items).toEqual(
       wanted.get(order.userId)!.map(([food_id, count]) => ({ food_id, count })),
     );
-  const markers = await redis.hgetall(OrderingKeys.orderMarkers);
+  const markers = await markersOf(buyers.map((b) => b.userId));
   expect(
     buyers
       .filter((b) => !wanted.has(b.userId) && markers[b.userId] !== undefined)
@@ -274,7 +287,7 @@ it('keeps orders all-or-nothing under concurrency when one food of a two-food ca
           .reduce((s: number, it: { count: number }) => s + it.count, 0),
       0,
     );
-  const left = await stockLeft(redis);
+  const left = await leftNow();
   const mixedWins = plans.filter(
     (p, i) => replies[i].status === 200 && p.items.length === 2,
   ).length;

@@ -37,6 +37,8 @@ export class StockLeases implements OnApplicationShutdown {
   private readonly logger = new Logger(StockLeases.name);
   private readonly rates = new RateEstimator();
   private readonly inflight = new Map<number, Promise<AdjustReply | undefined>>();
+  /** Units that orders short of a food wait for, summed until the next top-up asks for them. */
+  private readonly demand = new Map<number, number>();
   private ledger: StockLedger | undefined;
   private lastTick = performance.now();
   private validSince = -Infinity;
@@ -90,32 +92,38 @@ export class StockLeases implements OnApplicationShutdown {
         return { leaseId: ledger.leaseId, generation: ledger.generation, items };
       }
       if (round > RECALL_WAITS_MS.length) return 'FOOD_OUT_OF_STOCK';
-      const replies = await Promise.all(short.map((item) => this.topUp(ledger, item)));
+      for (const item of short)
+        this.demand.set(item.food_id, (this.demand.get(item.food_id) ?? 0) + item.count);
+      const replies = await Promise.all(short.map((item) => this.topUp(ledger, item.food_id)));
       if (replies.some((r) => r?.[0] !== 'OK' && r?.[0] !== 'STALE')) return 'NOT_READY';
       const lacking = short.filter((item) => ledger.available(item.food_id) < item.count);
-      if (lacking.length === 0) continue;
-      // The pool cannot cover it: only other leases may still hold the units.
-      const held = lacking.filter((item) => (replies[short.indexOf(item)]?.[3] ?? 0) > 0);
-      if (held.length === 0) return 'FOOD_OUT_OF_STOCK';
+      // Covered now, or the pool still has units (other orders took this top-up's): again.
+      if (lacking.every((item) => (replies[short.indexOf(item)]?.[2] ?? 0) > 0)) continue;
+      // The pool is dry: only other leases may still hold the units.
+      const dry = lacking.filter((item) => (replies[short.indexOf(item)]?.[2] ?? 0) === 0);
+      if (dry.some((item) => (replies[short.indexOf(item)]?.[3] ?? 0) === 0))
+        return 'FOOD_OUT_OF_STOCK';
       this.recalls.ask(
         ledger.leaseId,
-        held.map((item) => item.food_id),
+        dry.map((item) => item.food_id),
       );
       await sleep(RECALL_WAITS_MS[Math.min(round, RECALL_WAITS_MS.length - 1)]);
     }
   }
 
   /**
-   * Asks the food's pool for what an order lacks, or a chunk of recent sales if more (a fair share
-   * of the pool at most, so the last units go in small chunks); shares an exchange in flight.
+   * Asks the food's pool for what the orders waiting on it lack, or a chunk of recent sales if
+   * more (a fair share of the pool at most, so the last units go in small chunks); an exchange in
+   * flight is shared, and the orders it does not cover ask again.
    */
-  private topUp(ledger: StockLedger, item: CartItem): Promise<AdjustReply | undefined> {
-    const food = item.food_id;
+  private topUp(ledger: StockLedger, food: number): Promise<AdjustReply | undefined> {
     const inflight = this.inflight.get(food);
     if (inflight) return inflight;
     const pool = this.pools.get(food) ?? 0;
     const chunk = Math.min(targetChunk(this.rates.rate(food)), Math.floor(pool / 4));
-    return this.adjust(ledger, food, Math.max(item.count - ledger.available(food), chunk));
+    const wanted = this.demand.get(food) ?? 0;
+    this.demand.delete(food);
+    return this.adjust(ledger, food, Math.max(wanted - ledger.available(food), chunk, 1));
   }
 
   /** Gives back to the lease the units of an order that will not commit (if the lease still is). */
