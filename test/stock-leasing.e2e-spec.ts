@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { ClusterKeys } from '../src/cluster/cluster-keys';
+import { OrderingKeys } from '../src/ordering/ordering-keys';
 import {
   AppNode,
   TestEnv,
@@ -17,6 +17,7 @@ import {
   readOrderingState,
   stockLeft,
 } from './utils/ordering';
+import { TcpProxy } from './utils/tcp-proxy';
 
 const LEASE_TTL_MS = 3000;
 const FOODS = 5;
@@ -37,36 +38,67 @@ describe('stock leasing across nodes', () => {
     return node;
   };
 
-  /** The lease registry entry of a node process (node ids are "<host>-<pid>-<random>"). */
-  const leaseOf = async (node: AppNode): Promise<{ id: string; expiry: number } | undefined> => {
-    const entries = await redis.zrange(ClusterKeys.stockLeases, 0, -1, 'WITHSCORES');
-    for (let i = 0; i < entries.length; i += 2) {
-      if (entries[i].includes(`-${node.process.pid}-`))
-        return { id: entries[i], expiry: Number(entries[i + 1]) };
-    }
-    return undefined;
-  };
+  /** The leases in the registry now. */
+  const leaseIds = async (): Promise<Set<string>> =>
+    new Set(await redis.zrange(OrderingKeys.leases, 0, -1));
 
-  /** Waits (bounded) until the node's lease holds unsold units: it tops up on its next renewal. */
-  const heldLease = async (node: AppNode): Promise<{ id: string; held: number }> => {
+  /** The lease a node just started registered: the one not in `before` (waits, bounded). */
+  const newLease = async (before: Set<string>): Promise<string> => {
     const deadline = Date.now() + 4000;
     for (;;) {
-      const lease = await leaseOf(node);
-      const held = lease ? await unsoldIn(lease.id) : 0;
-      if (lease && (held > 0 || Date.now() > deadline)) return { id: lease.id, held };
-      if (Date.now() > deadline) throw new Error('node never registered a lease');
+      const fresh = [...(await leaseIds())].filter((id) => !before.has(id));
+      if (fresh.length === 1) return fresh[0];
+      if (Date.now() > deadline) throw new Error(`expected one new lease, found ${fresh.length}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
 
-  const unsoldIn = async (nodeId: string): Promise<number> => {
-    const lease = await redis.hgetall(ClusterKeys.stockLease(nodeId));
-    return Object.entries(lease)
-      .filter(([field]) => field.startsWith('l:'))
-      .reduce(
-        (sum, [field, leased]) => sum + Number(leased) - Number(lease[`s:${field.slice(2)}`] ?? 0),
-        0,
+  /** Starts a node and returns it with the lease it registered. */
+  const startWithLease = async (): Promise<{ node: AppNode; lease: string }> => {
+    const before = await leaseIds();
+    const node = await start();
+    return { node, lease: await newLease(before) };
+  };
+
+  /** Units a lease holds unsold across the foods: Σ (granted − taken as its node reported). */
+  const unsoldIn = async (leaseId: string): Promise<number> => {
+    let sum = 0;
+    for (let food = 1; food <= FOODS; food++) {
+      const [grant, taken] = await redis.hmget(
+        OrderingKeys.foodStock(food),
+        `g:${leaseId}`,
+        `s:${leaseId}`,
       );
+      if (Number(grant) > 0) sum += Number(grant) - Number(taken ?? 0);
+    }
+    return sum;
+  };
+
+  /** Waits (bounded) until the lease holds unsold units: it tops up with its sales. */
+  const heldLease = async (leaseId: string): Promise<number> => {
+    const deadline = Date.now() + 4000;
+    for (;;) {
+      const held = await unsoldIn(leaseId);
+      if (held > 0 || Date.now() > deadline) return held;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /** Whether the lease is gone for good: out of the registry, reclaimed from every food. */
+  const reclaimed = async (leaseId: string): Promise<boolean> => {
+    if ((await redis.zscore(OrderingKeys.leases, leaseId)) !== null) return false;
+    if ((await redis.sismember(OrderingKeys.leasesRevoked, leaseId)) === 1) return false;
+    for (let food = 1; food <= FOODS; food++) {
+      const grant = await redis.hget(OrderingKeys.foodStock(food), `g:${leaseId}`);
+      if (grant !== null && grant !== '-1') return false;
+    }
+    return true;
+  };
+
+  /** Units left per food once the nodes reported what their leases took (every 100 ms here). */
+  const left = async (): Promise<Map<number, number>> => {
+    await new Promise((r) => setTimeout(r, 400));
+    return stockLeft(redis, mysql);
   };
 
   beforeAll(async () => {
@@ -127,9 +159,10 @@ describe('stock leasing across nodes', () => {
     }
   });
 
-  it('kill -9 of a node holding leases mid-sale: every unit is sold exactly once and its lease comes back within LEASE_TTL', async () => {
+  it('kill -9 of a node holding leases mid-sale (demand above supply): every unit sold exactly once, its lease back within LEASE_TTL', async () => {
     await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
-    const [a, b] = [await start(), await start()];
+    const { node: a } = await startWithLease();
+    const { node: b, lease } = await startWithLease();
     // Warm up node b so that it leases chunks: steady single-unit sales through it for a while.
     const warm = await clients([b], 1, 40);
     for (const [i, client] of warm.entries()) {
@@ -137,50 +170,97 @@ describe('stock leasing across nodes', () => {
       expect((await client.order(cart)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 60));
     }
-    const lease = await heldLease(b);
-    expect(lease.held).toBeGreaterThan(0);
-
-    const before = await stockLeft(redis);
+    expect(await heldLease(lease)).toBeGreaterThan(0);
+    // The sale goes on through both nodes, demand above supply, and b dies in the middle of it.
+    const rest = await clients([a, b], 41, 300);
+    const carts = await Promise.all(rest.map((c, i) => c.cartWith([[(i % FOODS) + 1, 1]])));
+    const sale = Promise.all(rest.map((c, i) => c.order(carts[i]).catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, 30));
     await b.stop('SIGKILL');
     const killedAt = Date.now();
-    // The dead node's units still count as for sale while its lease runs out...
-    expect(await stockLeft(redis)).toEqual(before);
-    // ...and are back in the pool within LEASE_TTL (plus a refresh tick of the live node).
-    while ((await redis.zscore(ClusterKeys.stockLeases, lease.id)) !== null) {
-      expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 1000);
+    const replies = await sale;
+    // b's unsold units are back in the pools within LEASE_TTL (plus a sweep of the live node).
+    while (!(await reclaimed(lease))) {
+      expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 1500);
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(await redis.exists(ClusterKeys.stockLease(lease.id))).toBe(0);
-    expect(await stockLeft(redis)).toEqual(before);
-
-    // Demand above supply through the surviving node sells every remaining unit exactly once.
-    const rest = await clients([a], 41, 300);
-    const replies = await Promise.all(
-      rest.map(async (client, i) => client.order(await client.cartWith([[(i % FOODS) + 1, 1]]))),
+    // Demand above supply through the survivor sells every unit left exactly once.
+    const last = await clients([a], 341, 50);
+    const lastReplies = await Promise.all(
+      last.map(async (client, i) => client.order(await client.cartWith([[(i % FOODS) + 1, 1]]))),
     );
-    expect(replies.filter((r) => r.status !== 200 && r.status !== 403)).toEqual([]);
+    expect(lastReplies.filter((r) => r.status !== 200 && r.status !== 403)).toEqual([]);
     const state = await readOrderingState(redis, mysql);
     expectConsistent(state);
     for (const food of state.foods.keys())
       expect({ food, sold: state.sold.get(food) }).toEqual({ food, sold: 40 });
-    expect(state.orders.length).toBe(40 + replies.filter((r) => r.status === 200).length);
+    // Every order acknowledged before or after the kill is in MySQL.
+    const acknowledged = [...replies, ...lastReplies]
+      .filter((r) => r?.status === 200)
+      .map((r) => r!.body.id as string);
+    const inMysql = new Set(state.orders.map((o) => o.id));
+    expect(acknowledged.filter((id) => !inMysql.has(id))).toEqual([]);
+  });
+
+  it("SIGSTOP past the lease: another node reclaims it, and none of the paused node's late orders commits", async () => {
+    await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
+    const { node: a } = await startWithLease();
+    const mysqlProxy = await TcpProxy.start(Number(env.env.DB_PORT ?? 3306));
+    try {
+      const before = await leaseIds();
+      const b = await startNode(env, {
+        env: {
+          LEASE_TTL_MS: String(LEASE_TTL_MS),
+          FOODS_REFRESH_MS: '100',
+          DB_PORT: String(mysqlProxy.port),
+        },
+      });
+      nodes.push(b);
+      const lease = await newLease(before);
+      const buyers = await clients([b], 1, 10);
+      const carts = await Promise.all(buyers.map((c, i) => c.cartWith([[(i % FOODS) + 1, 1]])));
+      // b takes the units from its lease, and its commits wait on the way to MySQL.
+      mysqlProxy.pause();
+      const late = Promise.all(buyers.map((c, i) => c.order(carts[i])));
+      await new Promise((r) => setTimeout(r, 300));
+      b.process.kill('SIGSTOP');
+      const stoppedAt = Date.now();
+      while (!(await reclaimed(lease))) {
+        expect(Date.now() - stoppedAt).toBeLessThan(LEASE_TTL_MS + 3000);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      b.process.kill('SIGCONT');
+      mysqlProxy.resume();
+      const replies = await late;
+      expect(replies.map((r) => r.status)).toEqual(Array(buyers.length).fill(503));
+      const [rows] = await mysql.query('SELECT id FROM `order` WHERE lease_id = ?', [lease]);
+      expect(rows).toEqual([]);
+      // b sells again, from a new lease, and the stock adds up.
+      const again = await clients([b, a], 11, 20);
+      for (const [i, c] of again.entries())
+        expect((await c.order(await c.cartWith([[(i % FOODS) + 1, 1]]))).status).toBe(200);
+      expectConsistent(await readOrderingState(redis, mysql));
+    } finally {
+      mysqlProxy.resume();
+      await mysqlProxy.close();
+    }
   });
 
   it('SIGTERM: the stopping node hands its lease back at once', async () => {
     await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
-    const [, b] = [await start(), await start()];
+    await startWithLease();
+    const { node: b, lease } = await startWithLease();
     const warm = await clients([b], 1, 30);
     for (const [i, client] of warm.entries()) {
       expect((await client.order(await client.cartWith([[(i % FOODS) + 1, 1]]))).status).toBe(200);
       await new Promise((r) => setTimeout(r, 60));
     }
-    const lease = await heldLease(b);
-    expect(lease.held).toBeGreaterThan(0);
-    const before = await stockLeft(redis);
+    expect(await heldLease(lease)).toBeGreaterThan(0);
+    const before = await left();
     await b.stop('SIGTERM');
-    expect(await redis.zscore(ClusterKeys.stockLeases, lease.id)).toBeNull();
-    expect(await redis.exists(ClusterKeys.stockLease(lease.id))).toBe(0);
-    expect(await stockLeft(redis)).toEqual(before);
+    expect(await redis.zscore(OrderingKeys.leases, lease)).toBeNull();
+    expect(await unsoldIn(lease)).toBe(0);
+    expect(await left()).toEqual(before);
     expectConsistent(await readOrderingState(redis, mysql));
   });
 
@@ -193,19 +273,17 @@ describe('stock leasing across nodes', () => {
         expect((await c.order(await c.cartWith([[(i % FOODS) + 1, 1]]))).status).toBe(200),
       ),
     );
-    const late = await start();
+    const { node: late, lease } = await startWithLease();
     const joiners = await clients([late], 61, 60);
     for (const [i, c] of joiners.entries()) {
       expect((await c.order(await c.cartWith([[(i % FOODS) + 1, 1]]))).status).toBe(200);
       await new Promise((r) => setTimeout(r, 40));
     }
-    // It registered a lease of its own and sold from it.
-    const lease = await leaseOf(late);
-    expect(lease).toBeDefined();
-    const soldFromLease = Object.entries(await redis.hgetall(ClusterKeys.stockLease(lease!.id)))
-      .filter(([field]) => field.startsWith('s:'))
-      .reduce((sum, [, units]) => sum + Number(units), 0);
-    expect(soldFromLease).toBeGreaterThan(0);
+    // It sold from a lease of its own, as MySQL records.
+    const [rows] = await mysql.query('SELECT COUNT(*) AS n FROM `order` WHERE lease_id = ?', [
+      lease,
+    ]);
+    expect(Number((rows as { n: number }[])[0].n)).toBeGreaterThan(0);
     expectConsistent(await readOrderingState(redis, mysql));
   });
 });

@@ -61,13 +61,20 @@ export class OrderingScripts {
 
   /** Puts back in a food's pool what a revoked lease holds unsold; returns the units put back. */
   leaseReclaim(foodId: number, leaseId: string, sold: number): Promise<number> {
-    return runScript(this.redis, 'lease-reclaim', [OrderingKeys.foodStock(foodId)], [leaseId, sold]);
+    return runScript(
+      this.redis,
+      'lease-reclaim',
+      [OrderingKeys.foodStock(foodId)],
+      [leaseId, sold],
+    );
   }
 
   /** Registers (`join`) or extends (`renew`) a lease; false if it is not valid (any more). */
   async leaseHeartbeat(leaseId: string, ttlMs: number, mode: 'join' | 'renew'): Promise<boolean> {
     const keys = [OrderingKeys.leases, OrderingKeys.leasesRevoked];
-    return (await runScript<number>(this.redis, 'lease-heartbeat', keys, [leaseId, ttlMs, mode])) === 1;
+    return (
+      (await runScript<number>(this.redis, 'lease-heartbeat', keys, [leaseId, ttlMs, mode])) === 1
+    );
   }
 
   /** Revokes a lease whose expiry passed; false if it is still valid. */
@@ -79,7 +86,9 @@ export class OrderingScripts {
   /** Installs a food's stock for a generation (never over a newer one's); true if installed. */
   async foodStockInit(foodId: number, generation: number, units: number): Promise<boolean> {
     const keys = [OrderingKeys.foodStock(foodId)];
-    return (await runScript<number>(this.redis, 'food-stock-init', keys, [generation, units])) === 1;
+    return (
+      (await runScript<number>(this.redis, 'food-stock-init', keys, [generation, units])) === 1
+    );
   }
 
   /**

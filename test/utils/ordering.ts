@@ -213,7 +213,9 @@ export async function stockLeft(redis: Redis, mysql: Connection): Promise<Map<nu
   const [rows] = await mysql.query('SELECT id FROM food ORDER BY id');
   const ids = (rows as { id: number }[]).map((r) => Number(r.id));
   const stocks = await readFoodStocks(redis, ids);
-  return new Map(ids.map((id) => [id, (stocks.get(id)?.pool ?? 0) + (stocks.get(id)?.leasedUnsold ?? 0)]));
+  return new Map(
+    ids.map((id) => [id, (stocks.get(id)?.pool ?? 0) + (stocks.get(id)?.leasedUnsold ?? 0)]),
+  );
 }
 
 /** Everything the ordering state holds, read straight from Redis and MySQL. */

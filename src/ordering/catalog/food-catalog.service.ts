@@ -114,7 +114,9 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
       return;
     }
     if (!isWhole(stocks, Number(generation))) {
-      this.logger.warn("A food's stock is missing in Redis; rebuilding the ordering state from MySQL");
+      this.logger.warn(
+        "A food's stock is missing in Redis; rebuilding the ordering state from MySQL",
+      );
       await this.stateBuilder.ensure(version, true);
       return;
     }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { AppConfig } from '../../platform/config/app-config';
 import { pipelineReplies, redisTimeMs } from '../../platform/redis/redis-errors';
 import type { RedisClient } from '../../platform/redis/redis.constants';

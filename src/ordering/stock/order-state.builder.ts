@@ -49,7 +49,14 @@ export async function buildOrderState(
   if (!(await scripts.claimRebuild(version, token, REBUILD_CLAIM_MS, force))) return false;
   try {
     const foods: { id: number; stock: number }[] = await db.query('SELECT id, stock FROM food');
-    if (force && (await isBuilt(redis, version, foods.map((f) => Number(f.id))))) {
+    if (
+      force &&
+      (await isBuilt(
+        redis,
+        version,
+        foods.map((f) => Number(f.id)),
+      ))
+    ) {
       await scripts.unclaimRebuild(token);
       return false;
     }

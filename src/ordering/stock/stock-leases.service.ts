@@ -173,7 +173,10 @@ export class StockLeases implements OnApplicationShutdown {
     this.ledger = new StockLedger(leaseId, generation);
     this.recalls.listen(version, leaseId);
     if (this.timers.length === 0) {
-      const beat = setInterval(() => void this.heartbeat(), Math.floor(this.config.LEASE_TTL_MS / 3));
+      const beat = setInterval(
+        () => void this.heartbeat(),
+        Math.floor(this.config.LEASE_TTL_MS / 3),
+      );
       const tick = setInterval(() => void this.tick(), this.config.FOODS_REFRESH_MS);
       this.timers = [beat, tick];
       for (const timer of this.timers) timer.unref();
@@ -233,7 +236,11 @@ export class StockLeases implements OnApplicationShutdown {
   }
 
   /** One exchange with a food's stock (one at a time per food); undefined if its answer was lost. */
-  private adjust(ledger: StockLedger, food: number, change: number): Promise<AdjustReply | undefined> {
+  private adjust(
+    ledger: StockLedger,
+    food: number,
+    change: number,
+  ): Promise<AdjustReply | undefined> {
     const inflight = this.inflight.get(food);
     if (inflight) return inflight;
     const exchange = this.exchange(ledger, food, change).finally(() => {

@@ -94,7 +94,10 @@ export class StockService {
    * it back even if it had committed.
    */
   async markRefusedInDoubt(reservation: Reservation): Promise<void> {
-    await this.redis.sadd(OrderingKeys.leaseInDoubt(reservation.taken.leaseId), reservation.orderId);
+    await this.redis.sadd(
+      OrderingKeys.leaseInDoubt(reservation.taken.leaseId),
+      reservation.orderId,
+    );
   }
 
   /** The orders of a lease answered SERVICE_UNAVAILABLE in doubt and not yet taken back. */
