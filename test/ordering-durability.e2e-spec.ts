@@ -21,6 +21,7 @@ import {
   readOrderingState,
   reconciled,
   runLimited,
+  cartKey,
   sleep,
   stockLeft,
 } from './utils/ordering';
@@ -97,6 +98,23 @@ async function committedOrders(): Promise<Map<string, number>> {
 /** Ids of the user's orders that MySQL holds. */
 async function committedOrdersOf(userId: number): Promise<string[]> {
   return [...(await committedOrders())].filter(([, u]) => u === userId).map(([id]) => id);
+}
+
+/** The units every lease has taken, as their nodes report them (every FOODS_REFRESH_MS). */
+async function unitsTaken(redis: Redis): Promise<number> {
+  let sum = 0;
+  for (let food = 1; food <= FOODS; food++) {
+    const stock = await redis.hgetall(OrderingKeys.foodStock(food));
+    for (const [field, value] of Object.entries(stock))
+      if (field.startsWith('s:')) sum += Number(value);
+  }
+  return sum;
+}
+
+/** The stock lease a committed order drew on. */
+async function leaseOfOrder(orderId: string): Promise<string> {
+  const [rows] = await mysql.query('SELECT lease_id FROM `order` WHERE id = ?', [orderId]);
+  return (rows as { lease_id: string }[])[0].lease_id;
 }
 
 async function waitReady(node: AppNode, timeoutMs = 15_000): Promise<number> {
@@ -212,24 +230,22 @@ describe('a crash (SIGKILL) in the middle of a sale', () => {
     );
     const userIds = clients.map((c) => c.userId);
     // The node killed by the previous test has its in-flight orders settled a lease TTL later.
-    await reconciled(redis, [restarted.process.pid!, node.process.pid!]);
+    await reconciled(redis);
     const before = await readOrderingState(redis, mysql);
-    // Hold MySQL so the orders are certainly taken in Redis and not yet committed when the node dies.
+    // Hold MySQL so the orders have certainly taken their units and not committed when the node dies.
+    const takenBefore = await unitsTaken(redis);
     mysqlProxy.pause();
     let outcomes: Promise<Outcome[]> | undefined;
     try {
       outcomes = Promise.all(
         clients.map((client, i) => attempt(() => client.order(carts[i], { timeoutMs: 10_000 }))),
       );
-      const marked = await eventually(
-        async () =>
-          (await redis.hmget(OrderingKeys.orderMarkers, ...userIds.map(String))).filter(
-            (m) => m !== null,
-          ).length,
-        (n) => n === clients.length,
+      const taken = await eventually(
+        async () => (await unitsTaken(redis)) - takenBefore,
+        (n) => n === 2 * clients.length,
         5000,
       );
-      expect(marked).toBe(clients.length);
+      expect(taken).toBe(2 * clients.length);
       node.process.kill('SIGKILL');
       expect((await exited(node)).signal).toBe('SIGKILL');
       // Drop what the dead node had sent towards MySQL but the held proxy never passed on: those
@@ -281,6 +297,7 @@ describe('a graceful stop (SIGTERM)', () => {
       );
       const carts = await Promise.all(clients.map((client) => client.cartWith([[2, 1]])));
       const before = await readOrderingState(redis, mysql);
+      const takenBefore = await unitsTaken(redis);
       // Hold MySQL so every order is certainly in flight (reserved, waiting for its commit) at SIGTERM.
       mysqlProxy.pause();
       let replies: Promise<Outcome[]> | undefined;
@@ -288,15 +305,12 @@ describe('a graceful stop (SIGTERM)', () => {
         replies = Promise.all(
           clients.map((client, i) => attempt(() => client.order(carts[i], { timeoutMs: 20_000 }))),
         );
-        const marked = await eventually(
-          async () =>
-            (
-              await redis.hmget(OrderingKeys.orderMarkers, ...clients.map((c) => String(c.userId)))
-            ).filter((m) => m !== null).length,
+        const taken = await eventually(
+          async () => (await unitsTaken(redis)) - takenBefore,
           (n) => n === clients.length,
           5000,
         );
-        expect(marked).toBe(clients.length);
+        expect(taken).toBe(clients.length);
         const exit = exited(node);
         node.process.kill('SIGTERM');
         await sleep(300);
@@ -367,9 +381,9 @@ async function expectFreedThenOrdersAgain(
 }
 
 /**
- * Places an order whose script runs in Redis (stock taken, user marked) but whose answer never
- * comes back: the connection dies with it. Redis is reachable again at once (`redisBack`) or only
- * once the order has been answered.
+ * Places an order whose Redis read (the user's marker and cart) reaches Redis but whose answer
+ * never comes back: the connection dies with it. Redis is reachable again at once (`redisBack`)
+ * or only once the order has been answered.
  */
 async function orderWithLostAnswer(
   client: Awaited<ReturnType<typeof loginClient>>,
@@ -380,11 +394,7 @@ async function orderWithLostAnswer(
   redisProxy.pauseRepliesAfter(cartId);
   try {
     const pending = client.order(cartId, { timeoutMs: 15_000 });
-    await eventually(
-      () => redis.get(OrderingKeys.orderMarker(client.userId)),
-      (marker) => marker !== null,
-      5000,
-    );
+    await sleep(300);
     await redisProxy.cut();
     redisProxy.resume();
     if (redisBack) await redisProxy.restore();
@@ -509,11 +519,11 @@ describe('outages of Redis and of MySQL', () => {
     }
     expect(answers.filter((a) => a.ms >= PROMPT_MS)).toEqual([]);
     expect(await waitReady(node)).toBe(200);
-    const markers = await redis.hmget(
-      OrderingKeys.orderMarkers,
-      ...clients.map((c) => String(c.userId)),
+    const markers = await Promise.all(
+      clients.map((c) => redis.get(OrderingKeys.orderMarker(c.userId))),
     );
-    expect({ left: Object.fromEntries(await stockLeft(redis)), markers }).toEqual({
+    await sleep(500);
+    expect({ left: Object.fromEntries(await stockLeft(redis, mysql)), markers }).toEqual({
       left: leftBefore,
       markers: clients.map(() => null),
     });
@@ -645,8 +655,13 @@ describe('outages of Redis and of MySQL', () => {
     let outcome: { reply: Reply; ms: number };
     try {
       outcome = await timed(() => client.order(cartId, { timeoutMs: 30_000 }));
-      // In doubt: the stock stays taken and the user marked while MySQL cannot say.
-      expect(await redis.get(OrderingKeys.orderMarker(client.userId))).not.toBeNull();
+      // In doubt: the units stay taken while MySQL cannot say (never sold twice).
+      await sleep(500);
+      const left = await stockLeft(redis, mysql);
+      expect([left.get(2), left.get(3)]).toEqual([
+        before.left.get(2)! - 1,
+        before.left.get(3)! - 1,
+      ]);
     } finally {
       mysqlProxy.resume();
     }
@@ -706,10 +721,12 @@ describe('outages of Redis and of MySQL', () => {
       Number((await metricsOf(n.url))['orders.inDoubt']);
     mysqlProxy.pauseRepliesAfter('INSERT INTO `order`');
     let orderId: string;
+    let inDoubtKey: string;
     try {
       expectError(await client.order(cartId, { timeoutMs: 30_000 }), 'SERVICE_UNAVAILABLE');
       [orderId] = await ownOrders();
-      expect(await redis.sismember(OrderingKeys.ordersRefusedInDoubt, orderId)).toBe(1);
+      inDoubtKey = OrderingKeys.leaseInDoubt(await leaseOfOrder(orderId));
+      expect(await redis.sismember(inDoubtKey, orderId)).toBe(1);
       expect(await inDoubtOn(paused)).toBe(1);
       // Paused before its own reconciler could reach MySQL; what it had sent dies with the cut.
       paused.process.kill('SIGSTOP');
@@ -718,10 +735,11 @@ describe('outages of Redis and of MySQL', () => {
       mysqlProxy.resume();
     }
     try {
-      // Its lease expires and the witness takes the order back: deleted, voided, stock released,
-      // and its refused-in-doubt flag cleared in the same step as the release.
+      // Its lease expires and the witness takes the order back: deleted, voided, the lease's
+      // units back in the pools, and its record of orders in doubt gone with it.
       await eventually(ownOrders, (ids) => ids.length === 0, 15_000, 200);
-      expect(await redis.sismember(OrderingKeys.ordersRefusedInDoubt, orderId)).toBe(0);
+      await reconciled(redis);
+      expect(await redis.sismember(inDoubtKey!, orderId)).toBe(0);
       paused.process.kill('SIGCONT');
       // Back, it finds the order no longer pending and stops holding it as its own, MySQL or not.
       expect(
@@ -743,7 +761,7 @@ describe('outages of Redis and of MySQL', () => {
     await Promise.all([paused.stop('SIGTERM', 5000), witness.stop('SIGTERM', 5000)]);
   });
 
-  it('completes an order whose Redis step ran but whose reply was lost: it looks the step up and commits', async () => {
+  it('completes an order whose Redis read was answered into a dead connection: it asks again and commits', async () => {
     const client = await loginClient(node.url, takeUsers(1)[0]);
     const cartId = await client.cartWith([
       [2, 1],
@@ -756,7 +774,7 @@ describe('outages of Redis and of MySQL', () => {
     expectConsistentSince(before, await readOrderingState(redis, mysql), [client.userId]);
   });
 
-  it('settles, while it lives, an order whose Redis step ran unseen and Redis stayed away: stock and user freed', async () => {
+  it('answers 503, with nothing taken, an order whose Redis read was lost while Redis stayed away', async () => {
     const client = await loginClient(node.url, takeUsers(1)[0]);
     const cartId = await client.cartWith([
       [2, 1],
@@ -767,7 +785,7 @@ describe('outages of Redis and of MySQL', () => {
     const reply = await orderWithLostAnswer(client, cartId, { redisBack: false });
     expectError(reply, 'SERVICE_UNAVAILABLE');
     expect(await waitReady(node)).toBe(200);
-    // The node lives on, and within a few sweeps gives the stock back and frees the user.
+    // Nothing was taken: the stock is as it was and the user orders with the same cart.
     await expectFreedThenOrdersAgain(client, cartId, before);
   });
 
@@ -838,7 +856,7 @@ describe('outages of Redis and of MySQL', () => {
     expect(waited).toBeLessThan(10_000);
     // Resumed: the held change reaches Redis past its deadline, records -1 and changes nothing.
     const results = await eventually(
-      () => redis.hvals(OrderingKeys.cartChange(cartId)),
+      () => redis.hvals(cartKey(cartId).replace(':cart:', ':cart-change:')),
       (values) => values.includes('-1'),
       5000,
     );

@@ -74,10 +74,29 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   private async settleOwnInDoubt(): Promise<void> {
     for (const reservation of this.orders.inDoubtNow()) {
+      // This node stalled past its lease and another node reclaimed it, taking back its orders
+      // in doubt on the way: nothing is left to do, with MySQL or without.
+      if (await this.wasReclaimed(reservation.taken.leaseId)) {
+        this.orders.settledInDoubt(reservation);
+        continue;
+      }
       await this.takeBack(reservation.orderId);
       await this.stock.settledInDoubt(reservation.taken.leaseId, [reservation.orderId]);
       this.orders.settledInDoubt(reservation);
     }
+  }
+
+  /** Whether a lease of this node's was revoked and reclaimed by another node. */
+  private async wasReclaimed(leaseId: string): Promise<boolean> {
+    if (leaseId === this.leases.leaseId) return false;
+    const [expiry, revoked] = pipelineReplies(
+      await this.redis
+        .multi()
+        .zscore(OrderingKeys.leases, leaseId)
+        .sismember(OrderingKeys.leasesRevoked, leaseId)
+        .exec(),
+    ) as [string | null, number];
+    return expiry === null && revoked === 0;
   }
 
   /** Leases revoked before, and those whose expiry passed, revoked now (never this node's own). */

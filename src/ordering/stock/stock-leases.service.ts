@@ -45,6 +45,7 @@ export class StockLeases implements OnApplicationShutdown {
   private timers: NodeJS.Timeout[] = [];
   private version: string | undefined;
   private starting: Promise<void> | undefined;
+  private beating: Promise<void> | undefined;
   private stopped = false;
   /** Pool of each food as of the last exchange or stock read (for chunk sizing and metrics). */
   readonly pools = new Map<number, number>();
@@ -84,7 +85,7 @@ export class StockLeases implements OnApplicationShutdown {
    */
   async take(items: CartItem[]): Promise<Taken | TakeRefusal> {
     for (let round = 0; ; round++) {
-      const ledger = this.current;
+      const ledger = this.current ?? (await this.refreshed());
       if (!ledger) return 'NOT_READY';
       const short = ledger.take(items);
       if (short.length === 0) {
@@ -181,6 +182,17 @@ export class StockLeases implements OnApplicationShutdown {
       this.timers = [beat, tick];
       for (const timer of this.timers) timer.unref();
     }
+  }
+
+  /**
+   * A lease whose last heartbeat is too old to sell from (Redis was away): one heartbeat now, and
+   * the lease again if it still holds (or a new one if it expired meanwhile).
+   */
+  private async refreshed(): Promise<StockLedger | undefined> {
+    if (!this.ledger || this.stopped) return undefined;
+    this.beating ??= this.heartbeat().finally(() => (this.beating = undefined));
+    await this.beating;
+    return this.current;
   }
 
   private async heartbeat(): Promise<void> {

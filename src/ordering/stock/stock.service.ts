@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
 import { Labels, Metrics } from '../../platform/metrics/metrics.service';
+import { mayHaveRun } from '../../platform/redis/redis-errors';
+import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import type { RedisClient } from '../../platform/redis/redis.constants';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
@@ -52,16 +54,19 @@ export class StockService {
 
   /** Reads the cart, checks the user has not ordered, takes the units; the contract's refusal otherwise. */
   async reserve(userId: number, orderId: string, cartId: string): Promise<Reservation> {
+    const read = () =>
+      this.redis.mget(OrderingKeys.orderMarker(userId), OrderingKeys.cart(userId, cartId));
     let marker: string | null;
     let cart: string | null;
     try {
-      [marker, cart] = await this.redis.mget(
-        OrderingKeys.orderMarker(userId),
-        OrderingKeys.cart(userId, cartId),
-      );
+      [marker, cart] = await read();
     } catch (error) {
-      // A read: whether or not it reached Redis, nothing was applied.
-      throw new ServiceUnavailableError(error);
+      // A read changes nothing: with its answer lost on the way (the connection died), it is
+      // asked again for a while; refused at once (not connected), the order is a prompt 503.
+      if (!mayHaveRun(error)) throw new ServiceUnavailableError(error);
+      [marker, cart] = await askUntilAnswered(read).catch((e: unknown) => {
+        throw new ServiceUnavailableError(e);
+      });
     }
     if (marker !== null) throw DomainError.of(ErrorCode.ORDER_OUT_OF_LIMIT);
     const items = parseCart(cart ?? '');
