@@ -21,7 +21,7 @@ let redis: Redis;
 const touched: string[] = [];
 
 function newCartKey(): string {
-  const key = OrderingKeys.cart(`cart-rules-${randomBytes(8).toString('hex')}`);
+  const key = OrderingKeys.cart(1, `cart-rules-${randomBytes(8).toString('hex')}`);
   touched.push(key, changeKeyOf(key));
   return key;
 }

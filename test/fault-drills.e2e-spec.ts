@@ -390,10 +390,10 @@ async function settled(): Promise<void> {
     let left: string;
     try {
       const waiting: string[] = [];
-      for (const node of await redis.smembers(OrderingKeys.pendingNodes)) {
-        const n = await redis.hlen(OrderingKeys.pendingOrders(node));
-        if (n > 0) waiting.push(`${n} pending order(s) of ${node}`);
-      }
+      const revoked = await redis.scard(OrderingKeys.leasesRevoked);
+      const [seconds] = await redis.time();
+      const expired = await redis.zcount(OrderingKeys.leases, '-inf', `(${Number(seconds) * 1000}`);
+      if (revoked + expired > 0) waiting.push(`${revoked + expired} stock lease(s) to reclaim`);
       const groups = await redis.hlen(VotingKeys.voteGroupsInDoubt);
       if (groups > 0) waiting.push(`${groups} vote group(s) in doubt`);
       if (waiting.length === 0) return;
@@ -566,7 +566,7 @@ describe('fault drills under a running sale', () => {
       before = {
         rotations: await redis.lrange(VotingKeys.ticketRotationLog, 0, -1),
         epoch: Number(await redis.get(ClusterKeys.leaderEpoch)),
-        cart: await redis.get(cartKey(cartId)),
+        cart: await redis.get(OrderingKeys.cart(sentinel.id, cartId)),
       };
       await drillRedis.stop('SIGKILL');
       await sleep(1500);
@@ -576,7 +576,7 @@ describe('fault drills under a running sale', () => {
     // Nothing was lost: the dataset marker (no node had to rebuild), the cart, the rotation log.
     expect(await redis.get(OrderingKeys.orderDataset)).toBe(version);
     expect([rebuilds(a), rebuilds(b)]).toEqual([0, 0]);
-    expect(await redis.get(cartKey(cartId))).toBe(before?.cart);
+    expect(await redis.get(OrderingKeys.cart(sentinel.id, cartId))).toBe(before?.cart);
     expect(before?.cart).toBe('2:2');
     const rotations = await redis.lrange(VotingKeys.ticketRotationLog, 0, -1);
     expect(rotations).toEqual(expect.arrayContaining(before?.rotations.slice(0, 5) ?? ['none']));
@@ -688,9 +688,9 @@ describe('fault drills under a running sale', () => {
     const sale = await runSale([a.url, b.url, a.url], async () => {
       const workers = workersOf(a);
       expect(workers.length).toBe(2);
-      // The victim holds a stock lease: it took part in the sale.
-      const leases = await redis.zrange(ClusterKeys.stockLeases, 0, -1);
-      killed = workers.find((pid) => leases.some((id) => id.includes(`-${pid}-`))) ?? workers[0];
+      // Each of the three worker processes holds a stock lease: they all take part in the sale.
+      expect(await redis.zcard(OrderingKeys.leases)).toBe(3);
+      killed = workers[0];
       process.kill(killed, 'SIGKILL');
       const deadline = Date.now() + 10_000;
       while (!replacement && Date.now() < deadline) {
@@ -704,8 +704,8 @@ describe('fault drills under a running sale', () => {
     expect(a.process.exitCode).toBeNull();
     expectRecovered(sale);
     await audit(sale, a.url);
-    // The dead worker's lease was reclaimed: it is no longer registered.
-    const leases = await redis.zrange(ClusterKeys.stockLeases, 0, -1);
-    expect(leases.filter((id) => id.includes(`-${killed}-`))).toEqual([]);
+    // The dead worker's lease was reclaimed: the live processes' leases alone are registered.
+    expect(await redis.zcard(OrderingKeys.leases)).toBe(3);
+    expect(await redis.scard(OrderingKeys.leasesRevoked)).toBe(0);
   }, 90_000);
 });
