@@ -2,102 +2,156 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { expect } from 'expect';
 import { beforeEach, describe, it } from 'node:test';
-import { NodeIdentity } from '../../cluster/membership/node-identity';
-import { NodeRegistry } from '../../cluster/membership/node-registry.service';
 import { AppConfig } from '../../platform/config/app-config';
+import { REDIS } from '../../platform/redis/redis.constants';
+import { FoodCatalog } from '../catalog/food-catalog.service';
+import { OrderingKeys } from '../ordering-keys';
+import { OrderingScripts } from '../ordering-scripts';
+import type { CartItem } from '../stock/cart-items';
+import { StockLeases } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
 import { OrderReconciler } from './order-reconciler.service';
-import { OrderRepository } from './order.repository';
+import { OrderRepository, leaseFence } from './order.repository';
 import { OrderService } from './order.service';
 
 /**
- * The reconciler's decisions on the real OrderReconciler, over an in-memory picture of Redis'
- * pending orders and MySQL's committed ones: which orders are kept, voided or taken back, whose,
- * and when.
+ * The reconciler's decisions on the real OrderReconciler, over an in-memory picture of Redis (the
+ * lease registry, the revoked set, the in-doubt sets, each food's pool and grants) and of MySQL
+ * (orders by lease, the void rows): which leases are reclaimed, when, and with how many units.
+ * This node's own orders in doubt: order-reconciler.in-doubt.provider-spec.ts.
  */
 
-const ME = 'node-me';
+const OWN = 'lease-own';
+const DEAD = 'lease-dead';
+const NOW = 1_700_000_000_000;
 
-class FakeStock {
-  pending = new Map<string, Set<string>>();
-  refused = new Set<string>();
-  released: string[] = [];
-  settled: string[] = [];
-  forgotten: string[] = [];
-  pendingOf(node: string) {
-    return Promise.resolve([...(this.pending.get(node) ?? [])]);
+/** Just what the reconciler asks of Redis, with Redis' clock at `now`. */
+class FakeRedis {
+  now = NOW;
+  sets = new Map<string, Set<string>>();
+  zsets = new Map<string, Map<string, number>>([
+    [OrderingKeys.leases, new Map([[OWN, NOW + 2000]])],
+  ]);
+  /** The lease registry: lease id -> expiry. */
+  get leases(): Map<string, number> {
+    return this.zsets.get(OrderingKeys.leases)!;
   }
-  nodesWithPending() {
-    return Promise.resolve([...this.pending.keys()]);
+  members = (key: string) => [...(this.sets.get(key) ?? [])];
+  multi = () => new FakeMulti(this);
+  del(key: string) {
+    return Promise.resolve(Number(this.sets.delete(key)));
   }
-  refusedInDoubt(ids: readonly string[]) {
-    return Promise.resolve(new Set(ids.filter((id) => this.refused.has(id))));
+  srem(key: string, ...ids: string[]) {
+    for (const id of ids) this.sets.get(key)?.delete(id);
+    return Promise.resolve(ids.length);
   }
-  release(id: string, _keepMarker: boolean, node = ME) {
-    const had = this.pending.get(node)?.delete(id) ?? false;
-    this.refused.delete(id);
-    if (had) this.released.push(id);
-    return Promise.resolve(had);
-  }
-  settle(ids: readonly string[], node = ME) {
-    for (const id of ids) if (this.pending.get(node)?.delete(id)) this.settled.push(id);
-    return Promise.resolve();
-  }
-  forgetNode(node: string) {
-    if (this.pending.get(node)?.size === 0) this.pending.delete(node);
-    this.forgotten.push(node);
-    return Promise.resolve();
+  add(key: string, ...ids: string[]) {
+    this.sets.set(key, new Set([...this.members(key), ...ids]));
   }
 }
 
-class FakeRepository {
-  committed = new Set<string>();
-  voided = new Set<string>();
-  takenBack: string[] = [];
-  voidUnlessCommitted(id: string) {
-    if (this.committed.has(id)) return Promise.resolve(true);
-    this.voided.add(id);
-    return Promise.resolve(false);
+class FakeMulti {
+  private readonly replies: unknown[] = [];
+  constructor(private readonly redis: FakeRedis) {}
+  time() {
+    const now = this.redis.now;
+    return this.push([String(Math.floor(now / 1000)), String((now % 1000) * 1000)]);
   }
+  zrange(key: string, start: 0, stop: -1, withScores: 'WITHSCORES') {
+    expect([start, stop, withScores]).toEqual([0, -1, 'WITHSCORES']);
+    const byScore = [...(this.redis.zsets.get(key) ?? [])].sort((a, b) => a[1] - b[1]);
+    return this.push(byScore.flatMap(([id, score]) => [id, String(score)]));
+  }
+  zscore(key: string, id: string) {
+    const score = this.redis.zsets.get(key)?.get(id);
+    return this.push(score === undefined ? null : String(score));
+  }
+  smembers = (key: string) => this.push(this.redis.members(key));
+  sismember = (key: string, id: string) => this.push(this.redis.sets.get(key)?.has(id) ? 1 : 0);
+  exec = () => Promise.resolve(this.replies.map((reply) => [null, reply]));
+  private push(reply: unknown): this {
+    this.replies.push(reply);
+    return this;
+  }
+}
+
+/** Each food's stock hash: its pool and the grant of each lease (-1 once reclaimed). */
+class FakeScripts {
+  stock = new Map<number, { pool: number; grants: Map<string, number> }>();
+  constructor(private readonly redis: FakeRedis) {}
+  leaseRevoke(leaseId: string) {
+    const expiry = this.redis.leases.get(leaseId);
+    if (expiry !== undefined && expiry >= this.redis.now) return Promise.resolve(false);
+    this.redis.leases.delete(leaseId);
+    this.redis.add(OrderingKeys.leasesRevoked, leaseId);
+    return Promise.resolve(true);
+  }
+  leaseReclaim(food: number, leaseId: string, sold: number) {
+    const stock = this.stock.get(food);
+    if (!stock) return Promise.resolve(0);
+    const grant = stock.grants.get(leaseId) ?? 0;
+    if (grant < 0) return Promise.resolve(0);
+    const back = Math.max(0, grant - sold);
+    stock.pool += back;
+    stock.grants.set(leaseId, -1);
+    return Promise.resolve(back);
+  }
+  grant(food: number, leaseId: string, units: number) {
+    if (!this.stock.has(food)) this.stock.set(food, { pool: 0, grants: new Map() });
+    this.stock.get(food)!.grants.set(leaseId, units);
+  }
+  /** Per food: `pool/grant of the lease`. */
+  of(leaseId: string) {
+    return [...this.stock].map(([food, s]) => `${food}: ${s.pool}/${s.grants.get(leaseId)}`);
+  }
+}
+
+/** MySQL: committed orders with their lease, and `order_void`. Unreachable while `down`. */
+class FakeMySql {
+  orders = new Map<string, { leaseId: string; items: CartItem[] }>();
+  voids = new Set<string>();
+  down = false;
   takeBack(id: string) {
-    this.voided.add(id);
-    const had = this.committed.delete(id);
-    if (had) this.takenBack.push(id);
-    return Promise.resolve(had);
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
+    this.voids.add(id);
+    return Promise.resolve(this.orders.delete(id));
+  }
+  fenceAndCountLease(leaseId: string) {
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
+    this.voids.add(leaseFence(leaseId));
+    const sold = new Map<number, number>();
+    for (const order of this.orders.values())
+      if (order.leaseId === leaseId)
+        for (const i of order.items) sold.set(i.food_id, (sold.get(i.food_id) ?? 0) + i.count);
+    return Promise.resolve(sold);
   }
 }
 
-class FakeOrders {
-  placing = new Set<string>();
-  inDoubt = new Set<string>();
-  isPlacing = (id: string) => this.placing.has(id);
-  isInDoubt = (id: string) => this.inDoubt.has(id);
-  inDoubtNow = () => [...this.inDoubt];
-  settledInDoubt = (id: string) => void this.inDoubt.delete(id);
-}
-
-let stock: FakeStock;
-let repository: FakeRepository;
-let orders: FakeOrders;
-let alive: Set<string>;
+let redis: FakeRedis;
+let scripts: FakeScripts;
+let mysql: FakeMySql;
 let reconciler: OrderReconciler;
 
 beforeEach(async () => {
-  stock = new FakeStock();
-  repository = new FakeRepository();
-  orders = new FakeOrders();
-  alive = new Set([ME]);
-  const registry = {
-    alive: (nodes: string[]) => Promise.resolve(new Set(nodes.filter((n) => alive.has(n)))),
+  redis = new FakeRedis();
+  scripts = new FakeScripts(redis);
+  mysql = new FakeMySql();
+  const stock = {
+    inDoubtOf: (leaseId: string) =>
+      Promise.resolve(redis.members(OrderingKeys.leaseInDoubt(leaseId))),
+    settledInDoubt: (leaseId: string, ids: readonly string[]) =>
+      redis.srem(OrderingKeys.leaseInDoubt(leaseId), ...ids).then(() => undefined),
   };
   const moduleRef = await Test.createTestingModule({
     providers: [
       OrderReconciler,
+      { provide: REDIS, useValue: redis },
       { provide: StockService, useValue: stock },
-      { provide: OrderRepository, useValue: repository },
-      { provide: OrderService, useValue: orders },
-      { provide: NodeIdentity, useValue: new NodeIdentity(ME) },
-      { provide: NodeRegistry, useValue: registry },
+      { provide: StockLeases, useValue: { leaseId: OWN } },
+      { provide: OrderingScripts, useValue: scripts },
+      { provide: FoodCatalog, useValue: { all: () => [{ id: 1 }, { id: 2 }] } },
+      { provide: OrderRepository, useValue: mysql },
+      { provide: OrderService, useValue: { inDoubtNow: () => [] } },
       { provide: AppConfig, useValue: { LEASE_TTL_MS: 3000 } },
     ],
   }).compile();
@@ -105,65 +159,79 @@ beforeEach(async () => {
   reconciler = moduleRef.get(OrderReconciler);
 });
 
-describe("OrderReconciler: a dead node's pending orders", () => {
-  it('keeps the committed ones, voids and gives back the others, then forgets the node', async () => {
-    stock.pending.set('dead', new Set(['kept', 'lost']));
-    repository.committed.add('kept');
-    await reconciler.sweep();
-    expect(stock.settled).toEqual(['kept']);
-    expect(stock.released).toEqual(['lost']);
-    expect([...repository.voided]).toEqual(['lost']);
-    expect(repository.committed.has('kept')).toBe(true);
-    expect(stock.forgotten).toEqual(['dead']);
+/** A committed order of a lease, `foodId:count,...`; in doubt (its client answered 503) if flagged. */
+function order(id: string, leaseId: string, cart: string, inDoubt = false): void {
+  const items = cart.split(',').map((line) => {
+    const [food, count] = line.split(':').map(Number);
+    return { food_id: food, count };
+  });
+  mysql.orders.set(id, { leaseId, items });
+  if (inDoubt) redis.add(OrderingKeys.leaseInDoubt(leaseId), id);
+}
+
+describe("OrderReconciler: other nodes' expired leases", () => {
+  beforeEach(() => {
+    redis.leases.set(DEAD, NOW - 1);
+    scripts.grant(1, DEAD, 5);
+    scripts.grant(2, DEAD, 3);
+    order('sold', DEAD, '1:2');
+    order('doubt', DEAD, '1:1,2:1', true);
   });
 
-  it('takes back an order its node answered SERVICE_UNAVAILABLE in doubt, even if it committed', async () => {
-    stock.pending.set('dead', new Set(['refused']));
-    stock.refused.add('refused');
-    repository.committed.add('refused');
+  it('revokes one, takes its orders in doubt back before counting, reclaims each food, drops it', async () => {
     await reconciler.sweep();
-    expect(repository.takenBack).toEqual(['refused']);
-    expect(stock.released).toEqual(['refused']);
-    expect(stock.refused.size).toBe(0);
+    // Counted after 'doubt' was taken back: 5 - 2 and 3 - 0 units back in the pools.
+    expect(scripts.of(DEAD)).toEqual(['1: 3/-1', '2: 3/-1']);
+    expect([...mysql.orders.keys()]).toEqual(['sold']);
+    expect(mysql.voids).toEqual(new Set(['doubt', leaseFence(DEAD)]));
+    expect(redis.leases.has(DEAD)).toBe(false);
+    expect(redis.sets.has(OrderingKeys.leaseInDoubt(DEAD))).toBe(false);
+    expect(redis.members(OrderingKeys.leasesRevoked)).toEqual([]);
+    await reconciler.sweep();
+    expect(scripts.of(DEAD)).toEqual(['1: 3/-1', '2: 3/-1']);
   });
 
-  it("leaves a live node's pending orders alone", async () => {
-    alive.add('busy');
-    stock.pending.set('busy', new Set(['in-flight']));
+  it('leaves a lease alone until its expiry has passed on Redis’ clock', async () => {
+    redis.leases.set(DEAD, NOW);
     await reconciler.sweep();
-    expect(stock.pending.get('busy')).toEqual(new Set(['in-flight']));
-    expect(repository.voided.size).toBe(0);
-    expect(stock.forgotten).toEqual([]);
+    expect(scripts.of(DEAD)).toEqual(['1: 0/5', '2: 0/3']);
+    expect(redis.leases.get(DEAD)).toBe(NOW);
+    expect(mysql.voids.size).toBe(0);
+    expect(mysql.orders.has('doubt')).toBe(true);
+  });
+
+  it('finishes a lease a reclaimer left revoked when it died half-way, never a food twice', async () => {
+    redis.leases.delete(DEAD);
+    redis.add(OrderingKeys.leasesRevoked, DEAD);
+    mysql.orders.delete('doubt');
+    mysql.voids.add(leaseFence(DEAD));
+    scripts.stock.set(1, { pool: 3, grants: new Map([[DEAD, -1]]) });
+    await reconciler.sweep();
+    expect(scripts.of(DEAD)).toEqual(['1: 3/-1', '2: 3/-1']);
+    expect(redis.members(OrderingKeys.leasesRevoked)).toEqual([]);
+  });
+
+  it('keeps a revoked lease listed while MySQL is away, and finishes it on a later sweep', async () => {
+    mysql.down = true;
+    await reconciler.sweep();
+    expect(redis.members(OrderingKeys.leasesRevoked)).toEqual([DEAD]);
+    expect(scripts.of(DEAD)).toEqual(['1: 0/5', '2: 0/3']);
+    mysql.down = false;
+    await reconciler.sweep();
+    expect(scripts.of(DEAD)).toEqual(['1: 3/-1', '2: 3/-1']);
+    expect(redis.members(OrderingKeys.leasesRevoked)).toEqual([]);
   });
 });
 
-describe("OrderReconciler: this node's own orphans", () => {
-  it('settles an orphan only when a second sweep still finds it, and never one being placed', async () => {
-    stock.pending.set(ME, new Set(['orphan', 'placing']));
-    orders.placing.add('placing');
+describe("OrderReconciler: this node's own lease", () => {
+  it('never reclaims its own current lease, even once expired on Redis’ clock', async () => {
+    redis.leases.set(OWN, NOW - 5000);
+    scripts.grant(1, OWN, 4);
+    order('mine', OWN, '1:1', true);
     await reconciler.sweep();
-    expect(stock.released).toEqual([]);
-    await reconciler.sweep();
-    expect(stock.released).toEqual(['orphan']);
-    expect(stock.pending.get(ME)).toEqual(new Set(['placing']));
-  });
-
-  it('takes back an own order in doubt that had committed, and forgets it', async () => {
-    stock.pending.set(ME, new Set(['doubt']));
-    orders.inDoubt.add('doubt');
-    repository.committed.add('doubt');
-    await reconciler.sweep();
-    await reconciler.sweep();
-    expect(repository.takenBack).toEqual(['doubt']);
-    expect(stock.released).toEqual(['doubt']);
-    expect(orders.inDoubt.size).toBe(0);
-  });
-
-  it('forgets an order in doubt that another node already settled (no longer pending)', async () => {
-    stock.pending.set(ME, new Set());
-    orders.inDoubt.add('settled-elsewhere');
-    await reconciler.sweep();
-    expect(orders.inDoubt.size).toBe(0);
-    expect(repository.takenBack).toEqual([]);
+    expect(redis.leases.get(OWN)).toBe(NOW - 5000);
+    expect(scripts.of(OWN)).toEqual(['1: 0/4']);
+    expect(mysql.voids.size).toBe(0);
+    expect(redis.members(OrderingKeys.leasesRevoked)).toEqual([]);
   });
 });

@@ -2,115 +2,132 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { expect } from 'expect';
 import { beforeEach, describe, it } from 'node:test';
-import { StockLeaseService } from '../../cluster/leases/stock-lease.service';
-import { DatasetService } from '../../platform/dataset/dataset.service';
+import { AppConfig } from '../../platform/config/app-config';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
 import { Metrics } from '../../platform/metrics/metrics.service';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { CartService } from '../cart/cart.service';
 import { FoodCatalog } from '../catalog/food-catalog.service';
-import { OrderingScripts, PlaceReply } from '../ordering-scripts';
+import { OrderingKeys } from '../ordering-keys';
+import type { CartItem } from '../stock/cart-items';
+import { StockLeases, Taken } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
 import { OrderCommitter } from './order-committer.service';
-import { OrderRepository, OrderVoidedError } from './order.repository';
+import { NewOrder, OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
 
 /**
- * Order placement's decisions, on the real OrderService and StockService with fakes of the typed
- * scripts, the lease, the committer and the repository: what is committed, given back, refused,
- * or left in doubt, for each answer the stores can give.
+ * Placing an order, on the real OrderService, StockService and OrderCommitter, over fakes of
+ * Redis (the user's slot), of this node's lease in memory and of MySQL's order table: what is
+ * read, taken from the lease, committed and marked, and what the client is answered. The
+ * failed commits are in order.service.refusals.provider-spec.ts.
  */
 
-const PRICES = new Map([
-  [1, 10],
-  [3, 7],
-]);
-const DUPLICATE_USER = Object.assign(new Error("Duplicate entry '2' for key 'uq_order_user'"), {
-  code: 'ER_DUP_ENTRY',
-  sqlState: '23000',
-});
-const REFUSED = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-const CONNECTION_LOST = Object.assign(new Error('Connection lost'), {
-  code: 'PROTOCOL_CONNECTION_LOST',
-});
+const USER = 2;
+const LEASE = 'lease-a';
+const GENERATION = 4;
+const PRICES = new Map<number, number>().set(1, 10).set(3, 7);
+/** The lease's units unsold per food, `food:units,...`, before any order. */
+const FULL = '1:5,3:5';
+const REDIS_REFUSED = new Error("Stream isn't writeable and enableOfflineQueue options is false");
+const REDIS_LOST = new Error('read ECONNRESET');
 
-class FakeScripts {
-  replies: PlaceReply[] = [];
-  placed: { otherLeases: readonly string[] }[] = [];
-  released: { orderId: string; keepMarker: boolean }[] = [];
-  refusedInDoubt: string[] = [];
-  place(_placer: unknown, _order: unknown, otherLeases: readonly string[] = []) {
-    this.placed.push({ otherLeases });
-    return Promise.resolve(this.replies.shift() ?? ['OK', '1:2,3:1', '4']);
+/** What reached the stores, in order: `commit <id>` in MySQL, `marker <id>` in Redis. */
+let events: string[];
+
+class FakeRedis {
+  strings = new Map<string, string>();
+  reads = 0;
+  readErrors: Error[] = [];
+  mget(...keys: string[]) {
+    this.reads++;
+    const error = this.readErrors.shift();
+    if (error) return Promise.reject(error);
+    return Promise.resolve(keys.map((key) => this.strings.get(key) ?? null));
   }
-  release(_node: string, orderId: string, keepMarker: boolean) {
-    this.released.push({ orderId, keepMarker });
-    return Promise.resolve(true);
-  }
-  refuseInDoubt(_node: string, orderId: string) {
-    this.refusedInDoubt.push(orderId);
-    return Promise.resolve(true);
+  set(key: string, value: string) {
+    this.strings.set(key, value);
+    events.push(`marker ${value}`);
+    return Promise.resolve('OK');
   }
 }
 
-let scripts: FakeScripts;
-let sold: [number, number][];
-let committed: { id: string; userId: number; items: unknown; total: number; generation: number }[];
-let commitFailure: unknown;
-let voidAnswer: () => Promise<boolean>;
-let settled: string[];
+/** This node's lease in memory: units unsold per food, taken all or nothing. */
+class FakeLeases {
+  unsold = new Map<number, number>().set(1, 5).set(3, 5);
+  ready = true;
+  readonly pools = new Map<number, number>();
+  take(items: CartItem[]): Promise<Taken | 'NOT_READY' | 'FOOD_OUT_OF_STOCK'> {
+    if (!this.ready) return Promise.resolve('NOT_READY');
+    if (items.some((i) => (this.unsold.get(i.food_id) ?? 0) < i.count))
+      return Promise.resolve('FOOD_OUT_OF_STOCK');
+    for (const i of items) this.unsold.set(i.food_id, this.unsold.get(i.food_id)! - i.count);
+    return Promise.resolve({ leaseId: LEASE, generation: GENERATION, items });
+  }
+  untake(taken: Taken) {
+    for (const i of taken.items) this.unsold.set(i.food_id, this.unsold.get(i.food_id)! + i.count);
+  }
+  holdings = () => new Map<number, { taken: number; unsold: number }>();
+  retire(orphans: boolean) {
+    events.push(orphans ? 'lease left to expire' : 'lease returned');
+    return Promise.resolve();
+  }
+}
+
+class FakeMySql {
+  rows = new Map<string, NewOrder>();
+  /** Statements wait for it: a commit on its way. */
+  gate = Promise.resolve();
+  arrived = 0;
+  async insertMany(orders: readonly NewOrder[]) {
+    this.arrived++;
+    await this.gate;
+    for (const order of orders) {
+      this.rows.set(order.id, order);
+      events.push(`commit ${order.id}`);
+    }
+  }
+}
+
+let redis: FakeRedis;
+let leases: FakeLeases;
+let mysql: FakeMySql;
 let orders: OrderService;
 let metrics: Metrics;
 
 beforeEach(async () => {
-  scripts = new FakeScripts();
-  sold = [];
-  committed = [];
-  commitFailure = undefined;
-  settled = [];
-  voidAnswer = () => Promise.resolve(false);
-  const lease = {
-    id: 'node-a',
-    keys: { registry: 'registry', own: 'own' },
-    recordSale: (food: number, units: number) => sold.push([food, units]),
-    allLeaseKeys: () => Promise.resolve(['lease:b', 'lease:c']),
-    holdings: () => ({ pool: new Map(), unsold: new Map() }),
+  events = [];
+  redis = new FakeRedis();
+  redis.strings.set(OrderingKeys.cart(USER, 'cart'), '1:2,3:1');
+  leases = new FakeLeases();
+  mysql = new FakeMySql();
+  const carts = {
+    checkOwned: (userId: number, cartId: string) => {
+      if (cartId !== 'cart') throw DomainError.of(ErrorCode.CART_NOT_FOUND);
+      if (userId !== USER) throw DomainError.of(ErrorCode.NOT_AUTHORIZED_TO_ACCESS_CART);
+    },
   };
   const moduleRef = await Test.createTestingModule({
     providers: [
       OrderService,
       StockService,
+      OrderCommitter,
       Metrics,
-      { provide: OrderingScripts, useValue: scripts },
-      { provide: StockLeaseService, useValue: lease },
-      { provide: DatasetService, useValue: { current: { version: 'v1' } } },
-      { provide: REDIS, useValue: {} },
-      { provide: CartService, useValue: { keyOfOwned: () => 'cart-key' } },
+      { provide: REDIS, useValue: redis },
+      { provide: StockLeases, useValue: leases },
+      { provide: OrderRepository, useValue: mysql },
+      { provide: AppConfig, useValue: { COMMIT_BATCH_MAX: 64 } },
+      { provide: CartService, useValue: carts },
       { provide: FoodCatalog, useValue: { find: (id: number) => ({ price: PRICES.get(id) }) } },
-      {
-        provide: OrderCommitter,
-        useValue: {
-          commit: (order: (typeof committed)[number]) => {
-            if (commitFailure) return Promise.reject(commitFailure);
-            committed.push(order);
-            return Promise.resolve();
-          },
-        },
-      },
-      { provide: OrderRepository, useValue: { voidUnlessCommitted: () => voidAnswer() } },
     ],
   }).compile();
-  // The in-doubt case logs an error by design (compile() installs the logger, so after it).
   Logger.overrideLogger(false);
-  // Settling after a commit is the stock's best-effort step; recorded here, not sent anywhere.
-  moduleRef.get(StockService).settle = (ids: readonly string[]) => {
-    settled.push(...ids);
-    return Promise.resolve();
-  };
   orders = moduleRef.get(OrderService);
   metrics = moduleRef.get(Metrics);
 });
+
+const unsold = () => [...leases.unsold].map(([food, n]) => `${food}:${n}`).join(',');
 
 async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
@@ -121,95 +138,112 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   return error as DomainError;
 }
 
-describe('OrderService.place', () => {
-  it('commits the cart the script took, priced from the catalog, and records the sale on the lease', async () => {
-    const id = await orders.place(2, 'cart');
-    expect(committed).toEqual([
+/** Nothing of the lease was taken (or all of it was given back) and nothing committed. */
+function expectNothingTaken(): void {
+  expect(unsold()).toBe(FULL);
+  expect(mysql.rows.size).toBe(0);
+}
+
+describe('OrderService.place: an order that commits', () => {
+  it('commits the cart priced from the catalog with its lease and generation, then marks the user', async () => {
+    const id = await orders.place(USER, 'cart');
+    expect([...mysql.rows.values()]).toEqual([
       {
         id,
-        userId: 2,
+        userId: USER,
         items: [
           { food_id: 1, count: 2 },
           { food_id: 3, count: 1 },
         ],
         total: 2 * 10 + 7,
-        generation: 4,
+        leaseId: LEASE,
+        generation: GENERATION,
       },
     ]);
-    expect(sold).toEqual([
-      [1, 2],
-      [3, 1],
-    ]);
-    expect(scripts.placed).toHaveLength(1);
-    expect(metrics.snapshot()['orders.placed']).toBe(1);
-    expect(orders.isPlacing(id)).toBe(false);
+    expect(events).toEqual([`commit ${id}`, `marker ${id}`]);
+    expect(redis.strings.get(OrderingKeys.orderMarker(USER))).toBe(id);
+    expect(redis.reads).toBe(1);
+    expect(unsold()).toBe('1:3,3:4');
+    expect(metrics.count('orders.placed')).toBe(1);
   });
 
-  for (const code of ['FOOD_OUT_OF_STOCK', 'ORDER_OUT_OF_LIMIT', 'EMPTY_CART'] as const) {
-    it(`answers the script's ${code} with that code and commits nothing`, async () => {
-      scripts.replies = [[code]];
-      expect((await refusal(orders.place(2, 'cart'))).code).toBe(ErrorCode[code]);
-      expect(committed).toEqual([]);
-      expect(sold).toEqual([]);
+  it('asks Redis again when the answer of its one read was lost, and then commits', async () => {
+    redis.readErrors = [REDIS_LOST];
+    const id = await orders.place(USER, 'cart');
+    expect(redis.reads).toBe(2);
+    expect([...mysql.rows.keys()]).toEqual([id]);
+  });
+
+  it('lets the last group commit before the lease is given back on shutdown', async () => {
+    let open!: () => void;
+    mysql.gate = new Promise((resolve) => (open = resolve));
+    const placing = orders.place(USER, 'cart');
+    while (mysql.arrived === 0) await new Promise((resolve) => setImmediate(resolve));
+    const stopping = orders.onApplicationShutdown();
+    open();
+    const id = await placing;
+    await stopping;
+    expect(events).toEqual([`commit ${id}`, `marker ${id}`, 'lease returned']);
+  });
+});
+
+describe('StockService.reserve: refusals before anything is committed', () => {
+  it("refuses a user whose order marker is set, without taking the lease's units", async () => {
+    redis.strings.set(OrderingKeys.orderMarker(USER), 'earlier');
+    expect((await refusal(orders.place(USER, 'cart'))).code).toBe(ErrorCode.ORDER_OUT_OF_LIMIT);
+    expectNothingTaken();
+  });
+
+  for (const [what, cart] of [
+    ['a cart Redis does not hold', undefined],
+    ['an emptied cart', ''],
+  ] as const) {
+    it(`answers EMPTY_CART for ${what}, taking nothing`, async () => {
+      if (cart === undefined) redis.strings.delete(OrderingKeys.cart(USER, 'cart'));
+      else redis.strings.set(OrderingKeys.cart(USER, 'cart'), cart);
+      expect((await refusal(orders.place(USER, 'cart'))).code).toBe(ErrorCode.EMPTY_CART);
+      expectNothingTaken();
     });
   }
 
-  it("asks again with every other node's lease when the pool is dry, and sells from them", async () => {
-    scripts.replies = [['RETRY_WITH_LEASES'], ['OK', '1:1', '4']];
-    await orders.place(2, 'cart');
-    expect(scripts.placed.map((p) => p.otherLeases)).toEqual([[], ['lease:b', 'lease:c']]);
-    expect(committed).toHaveLength(1);
+  it('answers FOOD_OUT_OF_STOCK when the lease lacks one food, taking none of the others', async () => {
+    leases.unsold.set(3, 0);
+    expect((await refusal(orders.place(USER, 'cart'))).code).toBe(ErrorCode.FOOD_OUT_OF_STOCK);
+    expect(unsold()).toBe('1:5,3:0');
+    expect(mysql.rows.size).toBe(0);
+    expect(redis.strings.has(OrderingKeys.orderMarker(USER))).toBe(false);
   });
 
-  it('is unavailable while the ordering state is rebuilt, and takes nothing', async () => {
-    scripts.replies = [['NOT_READY']];
-    expect(await refusal(orders.place(2, 'cart'))).toBeInstanceOf(ServiceUnavailableError);
-    expect(committed).toEqual([]);
+  it('is unavailable while the node has no lease to sell from', async () => {
+    leases.ready = false;
+    expect(await refusal(orders.place(USER, 'cart'))).toBeInstanceOf(ServiceUnavailableError);
+    expectNothingTaken();
   });
 
-  it("gives the stock back but keeps the user's marker when MySQL already holds their order", async () => {
-    commitFailure = DUPLICATE_USER;
-    expect((await refusal(orders.place(2, 'cart'))).code).toBe(ErrorCode.ORDER_OUT_OF_LIMIT);
-    expect(scripts.released).toEqual([{ orderId: expect.any(String), keepMarker: true }]);
+  it('is a prompt 503 when Redis refused the read (never sent), asked once', async () => {
+    redis.readErrors = [REDIS_REFUSED];
+    expect(await refusal(orders.place(USER, 'cart'))).toBeInstanceOf(ServiceUnavailableError);
+    expect(redis.reads).toBe(1);
+    expectNothingTaken();
   });
 
-  it('gives everything back when the commit never reached MySQL', async () => {
-    commitFailure = REFUSED;
-    expect(await refusal(orders.place(2, 'cart'))).toBeInstanceOf(ServiceUnavailableError);
-    expect(scripts.released).toEqual([{ orderId: expect.any(String), keepMarker: false }]);
-  });
+  for (const [what, userId, cartId, code] of [
+    ['an unknown cart', USER, 'other', ErrorCode.CART_NOT_FOUND],
+    ["another user's cart", 9, 'cart', ErrorCode.NOT_AUTHORIZED_TO_ACCESS_CART],
+  ] as const) {
+    it(`refuses ${what} before reading Redis`, async () => {
+      expect((await refusal(orders.place(userId, cartId))).code).toBe(code);
+      expect(redis.reads).toBe(0);
+      expectNothingTaken();
+    });
+  }
 
-  it('acknowledges an order whose lost commit turns out to be in MySQL', async () => {
-    commitFailure = CONNECTION_LOST;
-    voidAnswer = () => Promise.resolve(true);
-    const id = await orders.place(2, 'cart');
-    expect(scripts.released).toEqual([]);
-    expect(settled).toEqual([id]);
-  });
-
-  it('gives back an order whose lost commit is not in MySQL, once it is fenced there', async () => {
-    commitFailure = CONNECTION_LOST;
-    voidAnswer = () => Promise.resolve(false);
-    expect(await refusal(orders.place(2, 'cart'))).toBeInstanceOf(ServiceUnavailableError);
-    expect(scripts.released).toEqual([{ orderId: expect.any(String), keepMarker: false }]);
-  });
-
-  it('gives nothing back for an order voided by a reconciler (it gave the stock back itself)', async () => {
-    commitFailure = new OrderVoidedError('x');
-    expect(await refusal(orders.place(2, 'cart'))).toBeInstanceOf(ServiceUnavailableError);
-    expect(scripts.released).toEqual([]);
-  });
-
-  it('leaves an order in doubt, stock kept and flagged in Redis, when MySQL cannot say', async () => {
-    commitFailure = CONNECTION_LOST;
-    voidAnswer = () => Promise.reject(CONNECTION_LOST);
-    const error = await refusal(orders.place(2, 'cart'));
-    expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(scripts.released).toEqual([]);
-    expect(scripts.refusedInDoubt).toHaveLength(1);
-    const [id] = scripts.refusedInDoubt;
-    expect(orders.isInDoubt(id)).toBe(true);
-    expect(orders.inDoubtNow()).toEqual([id]);
-    expect(metrics.snapshot()['orders.inDoubt']).toBe(1);
+  it('counts each refusal by its code', async () => {
+    redis.strings.set(OrderingKeys.orderMarker(USER), 'earlier');
+    await refusal(orders.place(USER, 'cart'));
+    await refusal(orders.place(USER, 'cart'));
+    expect(metrics.count('orders.refused')).toBe(2);
+    const scraped = await metrics.registry.getSingleMetricAsString('orders_refused_total');
+    expect(scraped).toContain('orders_refused_total{code="ORDER_OUT_OF_LIMIT"} 2');
   });
 });

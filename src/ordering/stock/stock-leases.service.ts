@@ -96,6 +96,8 @@ export class StockLeases implements OnApplicationShutdown {
       for (const item of short)
         this.demand.set(item.food_id, (this.demand.get(item.food_id) ?? 0) + item.count);
       const replies = await Promise.all(short.map((item) => this.topUp(ledger, item.food_id)));
+      if (replies.some((r) => r?.[0] === 'STALE_GENERATION') && (await this.caughtUp(ledger)))
+        continue;
       if (replies.some((r) => r?.[0] !== 'OK' && r?.[0] !== 'STALE')) return 'NOT_READY';
       const lacking = short.filter((item) => ledger.available(item.food_id) < item.count);
       // Covered now, or the pool still has units (other orders took this top-up's): again.
@@ -182,6 +184,17 @@ export class StockLeases implements OnApplicationShutdown {
       this.timers = [beat, tick];
       for (const timer of this.timers) timer.unref();
     }
+  }
+
+  /**
+   * The state was rebuilt under this lease (Redis had lost it): a new lease of the new generation,
+   * without waiting for the next stock refresh. True if orders may go on.
+   */
+  private async caughtUp(ledger: StockLedger): Promise<boolean> {
+    const generation = Number(await this.redis.get(OrderingKeys.orderGeneration).catch(() => null));
+    if (!generation || generation === ledger.generation || this.version === undefined) return false;
+    await this.sync(this.version, generation);
+    return this.current !== undefined;
   }
 
   /**
