@@ -135,6 +135,10 @@ async function generate(
     users.length,
     foods.length,
   ]);
+  // Again: a running node may have rebuilt its old dataset's state (stock, users' markers) from
+  // the old tables between the first clear and the truncation. From here on it cannot: the
+  // rebuild refuses a version that is not MySQL's.
+  await clearRedis(redis);
   await buildOrderState(db, redis, version);
 
   if (options.credentials) {
