@@ -98,9 +98,14 @@ class FakeMySql {
     this.voids.add(id);
     return Promise.resolve(this.orders.delete(id));
   }
-  fenceAndCountLease(leaseId: string) {
+  fenceLease(leaseId: string) {
     if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
     this.voids.add(leaseFence(leaseId));
+    return Promise.resolve();
+  }
+  soldOnLease(leaseId: string) {
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
+    if (!this.voids.has(leaseFence(leaseId))) throw new Error('counted before the fence');
     return Promise.resolve(new Map<number, number>());
   }
 }
@@ -124,8 +129,13 @@ beforeEach(async () => {
   mysql = new FakeMySql();
   orders = new FakeOrders();
   const stock = {
-    inDoubtOf: (leaseId: string) =>
-      Promise.resolve(redis.members(OrderingKeys.leaseInDoubt(leaseId))),
+    // lease-in-doubt-close.lua: the record's ids, and the record closed to later additions.
+    closeInDoubt: (leaseId: string) => {
+      const key = OrderingKeys.leaseInDoubt(leaseId);
+      const ids = redis.members(key).filter((id) => id !== '#closed');
+      redis.add(key, '#closed');
+      return Promise.resolve(ids);
+    },
     settledInDoubt: (leaseId: string, ids: readonly string[]) =>
       redis.srem(OrderingKeys.leaseInDoubt(leaseId), ...ids).then(() => undefined),
   };

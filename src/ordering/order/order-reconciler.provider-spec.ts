@@ -116,9 +116,14 @@ class FakeMySql {
     this.voids.add(id);
     return Promise.resolve(this.orders.delete(id));
   }
-  fenceAndCountLease(leaseId: string) {
+  fenceLease(leaseId: string) {
     if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
     this.voids.add(leaseFence(leaseId));
+    return Promise.resolve();
+  }
+  soldOnLease(leaseId: string) {
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
+    if (!this.voids.has(leaseFence(leaseId))) throw new Error('counted before the fence');
     const sold = new Map<number, number>();
     for (const order of this.orders.values())
       if (order.leaseId === leaseId)
@@ -137,8 +142,13 @@ beforeEach(async () => {
   scripts = new FakeScripts(redis);
   mysql = new FakeMySql();
   const stock = {
-    inDoubtOf: (leaseId: string) =>
-      Promise.resolve(redis.members(OrderingKeys.leaseInDoubt(leaseId))),
+    // lease-in-doubt-close.lua: the record's ids, and the record closed to later additions.
+    closeInDoubt: (leaseId: string) => {
+      const key = OrderingKeys.leaseInDoubt(leaseId);
+      const ids = redis.members(key).filter((id) => id !== '#closed');
+      redis.add(key, '#closed');
+      return Promise.resolve(ids);
+    },
     settledInDoubt: (leaseId: string, ids: readonly string[]) =>
       redis.srem(OrderingKeys.leaseInDoubt(leaseId), ...ids).then(() => undefined),
   };
@@ -185,7 +195,7 @@ describe("OrderReconciler: other nodes' expired leases", () => {
     expect([...mysql.orders.keys()]).toEqual(['sold']);
     expect(mysql.voids).toEqual(new Set(['doubt', leaseFence(DEAD)]));
     expect(redis.leases.has(DEAD)).toBe(false);
-    expect(redis.sets.has(OrderingKeys.leaseInDoubt(DEAD))).toBe(false);
+    expect(redis.members(OrderingKeys.leaseInDoubt(DEAD))).toContain('#closed');
     expect(redis.members(OrderingKeys.leasesRevoked)).toEqual([]);
     await reconciler.sweep();
     expect(scripts.of(DEAD)).toEqual(['1: 3/-1', '2: 3/-1']);

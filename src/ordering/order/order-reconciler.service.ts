@@ -99,7 +99,10 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     return expiry === null && revoked === 0;
   }
 
-  /** Leases revoked before, and those whose expiry passed, revoked now (never this node's own). */
+  /**
+   * Leases revoked before, and those whose expiry passed, revoked now; this node's current lease
+   * is never revoked here (it may only be stale for a moment: its own heartbeat decides).
+   */
   private async revokedLeases(): Promise<string[]> {
     const [time, registry, revoked] = pipelineReplies(
       await this.redis
@@ -120,13 +123,15 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async reclaim(leaseId: string): Promise<void> {
-    const inDoubt = await this.stock.inDoubtOf(leaseId);
+    // Fenced first: no commit of the lease lands after this, so no order of it can be put in
+    // doubt later than the record is read (and closed) below.
+    await this.repository.fenceLease(leaseId);
+    const inDoubt = await this.stock.closeInDoubt(leaseId);
     for (const orderId of inDoubt) await this.takeBack(orderId);
-    const sold = await this.repository.fenceAndCountLease(leaseId);
+    const sold = await this.repository.soldOnLease(leaseId);
     let returned = 0;
     for (const food of this.foods.all())
       returned += await this.scripts.leaseReclaim(food.id, leaseId, sold.get(food.id) ?? 0);
-    await this.redis.del(OrderingKeys.leaseInDoubt(leaseId));
     await this.redis.srem(OrderingKeys.leasesRevoked, leaseId);
     this.logger.warn(
       `Reclaimed the expired stock lease ${leaseId}: ${returned} units back in the pools` +

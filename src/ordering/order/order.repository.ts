@@ -109,12 +109,13 @@ export class OrderRepository {
     });
   }
 
-  /**
-   * For the reclaimer of an expired lease: fences it (no order of it commits after this) and
-   * returns the units per food its committed orders hold, final once the fence is in.
-   */
-  async fenceAndCountLease(leaseId: string): Promise<Map<number, number>> {
+  /** For the reclaimer of an expired lease: no order of it commits after this. */
+  async fenceLease(leaseId: string): Promise<void> {
     await this.db.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [leaseFence(leaseId)]);
+  }
+
+  /** The units per food the committed orders of a lease hold: final once it is fenced. */
+  async soldOnLease(leaseId: string): Promise<Map<number, number>> {
     const rows: { items: string }[] = await this.db.query(
       'SELECT items FROM `order` WHERE lease_id = ?',
       [leaseId],

@@ -10,6 +10,7 @@ import { REDIS } from '../../platform/redis/redis.constants';
 import { CartService } from '../cart/cart.service';
 import { FoodCatalog } from '../catalog/food-catalog.service';
 import { OrderingKeys } from '../ordering-keys';
+import { OrderingScripts } from '../ordering-scripts';
 import type { CartItem } from '../stock/cart-items';
 import { StockLeases, Taken } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
@@ -24,11 +25,9 @@ import { OrderService } from './order.service';
  * failed commits are in order.service.refusals.provider-spec.ts.
  */
 
-const USER = 2;
-const LEASE = 'lease-a';
-const GENERATION = 4;
+const [USER, LEASE, GENERATION] = [2, 'lease-a', 4];
 const PRICES = new Map<number, number>().set(1, 10).set(3, 7);
-/** The lease's units unsold per food, `food:units,...`, before any order. */
+/** The lease's units unsold per food before any order. */
 const FULL = '1:5,3:5';
 const REDIS_REFUSED = new Error("Stream isn't writeable and enableOfflineQueue options is false");
 const REDIS_LOST = new Error('read ECONNRESET');
@@ -115,6 +114,7 @@ beforeEach(async () => {
       OrderCommitter,
       Metrics,
       { provide: REDIS, useValue: redis },
+      { provide: OrderingScripts, useValue: {} },
       { provide: StockLeases, useValue: leases },
       { provide: OrderRepository, useValue: mysql },
       { provide: AppConfig, useValue: { COMMIT_BATCH_MAX: 64 } },

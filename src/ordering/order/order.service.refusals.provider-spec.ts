@@ -11,6 +11,7 @@ import { REDIS } from '../../platform/redis/redis.constants';
 import { CartService } from '../cart/cart.service';
 import { FoodCatalog } from '../catalog/food-catalog.service';
 import { OrderingKeys } from '../ordering-keys';
+import { OrderingScripts } from '../ordering-scripts';
 import type { CartItem } from '../stock/cart-items';
 import { StockLeases, Taken } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
@@ -53,10 +54,11 @@ class FakeRedis {
     this.strings.set(key, value);
     return Promise.resolve('OK');
   }
-  sadd(key: string, ...members: string[]) {
+  leaseInDoubtAdd(lease: string, id: string) {
     if (this.refuseWrites) return Promise.reject(new Error("Stream isn't writeable"));
-    this.sets.set(key, new Set([...(this.sets.get(key) ?? []), ...members]));
-    return Promise.resolve(members.length);
+    const key = OrderingKeys.leaseInDoubt(lease);
+    this.sets.set(key, new Set([...(this.sets.get(key) ?? []), id]));
+    return Promise.resolve(true);
   }
 }
 
@@ -126,6 +128,7 @@ beforeEach(async () => {
       OrderCommitter,
       Metrics,
       { provide: REDIS, useValue: redis },
+      { provide: OrderingScripts, useValue: redis }, // its leaseInDoubtAdd
       { provide: StockLeases, useValue: leases },
       { provide: OrderRepository, useValue: mysql },
       { provide: AppConfig, useValue: { COMMIT_BATCH_MAX: 64 } },

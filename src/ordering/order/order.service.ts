@@ -145,13 +145,7 @@ export class OrderService implements OnApplicationShutdown {
         // Recorded in Redis too, before the answer: should this node die first, the reconciler
         // of its lease must take this one back as well. If Redis cannot take the record, only
         // this node knows (the map above).
-        await this.stock
-          .markRefusedInDoubt(reservation)
-          .catch((e: Error) =>
-            this.logger.error(
-              `Could not record order ${reservation.orderId} as refused in doubt: ${e.message}`,
-            ),
-          );
+        await this.recordRefusedInDoubt(reservation);
         throw new ServiceUnavailableError(error);
       }
       if (committed) {
@@ -165,6 +159,22 @@ export class OrderService implements OnApplicationShutdown {
     // MySQL refused the statement (or was unreachable): nothing of the order was written.
     this.logger.error(`Order ${reservation.orderId} failed to commit: ${(error as Error).message}`);
     throw new ServiceUnavailableError(error);
+  }
+
+  private async recordRefusedInDoubt(reservation: Reservation): Promise<void> {
+    const { orderId } = reservation;
+    try {
+      if (!(await this.stock.markRefusedInDoubt(reservation)))
+        // This node stalled past its lease and another node reclaimed it first, which kept the
+        // order if it had committed: then its client's 503 is wrong, and nothing here can mend it.
+        this.logger.error(
+          `Order ${orderId} was settled by another node before it was answered SERVICE_UNAVAILABLE in doubt`,
+        );
+    } catch (e) {
+      this.logger.error(
+        `Could not record order ${orderId} as refused in doubt: ${(e as Error).message}`,
+      );
+    }
   }
 
   private async read<T>(query: () => Promise<T>): Promise<T> {

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateEstimator, plannedChange, targetChunk } from '../../cluster/leases/lease-math';
 import { AppConfig } from '../../platform/config/app-config';
 import { randomBase64url } from '../../platform/random/random-pool';
 import type { RedisClient } from '../../platform/redis/redis.constants';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
-import { AdjustReply, OrderingScripts } from '../ordering-scripts';
+import { OrderingScripts } from '../ordering-scripts';
 import type { CartItem } from './cart-items';
+import { StockExchanges } from './stock-exchanges';
 import { StockLedger } from './stock-ledger';
 import { StockRecalls } from './stock-recalls';
 
@@ -35,28 +35,27 @@ const RECALL_WAITS_MS = [5, 20, 50, 100];
 @Injectable()
 export class StockLeases implements OnApplicationShutdown {
   private readonly logger = new Logger(StockLeases.name);
-  private readonly rates = new RateEstimator();
-  private readonly inflight = new Map<number, Promise<AdjustReply | undefined>>();
-  /** Units that orders short of a food wait for, summed until the next top-up asks for them. */
-  private readonly demand = new Map<number, number>();
+  private readonly exchanges: StockExchanges;
   private ledger: StockLedger | undefined;
-  private lastTick = performance.now();
   private validSince = -Infinity;
   private timers: NodeJS.Timeout[] = [];
   private version: string | undefined;
   private starting: Promise<void> | undefined;
   private beating: Promise<void> | undefined;
   private stopped = false;
-  /** Pool of each food as of the last exchange or stock read (for chunk sizing and metrics). */
-  readonly pools = new Map<number, number>();
-
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
     private readonly scripts: OrderingScripts,
     private readonly recalls: StockRecalls,
   ) {
+    this.exchanges = new StockExchanges(scripts, (ledger) => void this.restart(ledger));
     recalls.onRecall((food) => void this.giveBackIdle(food));
+  }
+
+  /** Pool of each food as of the last exchange or stock read (for chunk sizing and metrics). */
+  get pools(): Map<number, number> {
+    return this.exchanges.pools;
   }
 
   /** The lease orders draw on now, if it may be sold from. */
@@ -89,13 +88,11 @@ export class StockLeases implements OnApplicationShutdown {
       if (!ledger) return 'NOT_READY';
       const short = ledger.take(items);
       if (short.length === 0) {
-        for (const item of items) this.rates.record(item.food_id, item.count);
+        this.exchanges.sold(items);
         return { leaseId: ledger.leaseId, generation: ledger.generation, items };
       }
       if (round > RECALL_WAITS_MS.length) return 'FOOD_OUT_OF_STOCK';
-      for (const item of short)
-        this.demand.set(item.food_id, (this.demand.get(item.food_id) ?? 0) + item.count);
-      const replies = await Promise.all(short.map((item) => this.topUp(ledger, item.food_id)));
+      const replies = await this.exchanges.topUp(ledger, short);
       if (replies.some((r) => r?.[0] === 'STALE_GENERATION') && (await this.caughtUp(ledger)))
         continue;
       if (replies.some((r) => r?.[0] !== 'OK' && r?.[0] !== 'STALE')) return 'NOT_READY';
@@ -112,21 +109,6 @@ export class StockLeases implements OnApplicationShutdown {
       );
       await sleep(RECALL_WAITS_MS[Math.min(round, RECALL_WAITS_MS.length - 1)]);
     }
-  }
-
-  /**
-   * Asks the food's pool for what the orders waiting on it lack, or a chunk of recent sales if
-   * more (a fair share of the pool at most, so the last units go in small chunks); an exchange in
-   * flight is shared, and the orders it does not cover ask again.
-   */
-  private topUp(ledger: StockLedger, food: number): Promise<AdjustReply | undefined> {
-    const inflight = this.inflight.get(food);
-    if (inflight) return inflight;
-    const pool = this.pools.get(food) ?? 0;
-    const chunk = Math.min(targetChunk(this.rates.rate(food)), Math.floor(pool / 4));
-    const wanted = this.demand.get(food) ?? 0;
-    this.demand.delete(food);
-    return this.adjust(ledger, food, Math.max(wanted - ledger.available(food), chunk, 1));
   }
 
   /** Gives back to the lease the units of an order that will not commit (if the lease still is). */
@@ -151,7 +133,7 @@ export class StockLeases implements OnApplicationShutdown {
     if (!ledger) return;
     try {
       const given = await Promise.all(
-        ledger.foods().map((food) => this.adjust(ledger, food, -ledger.available(food))),
+        ledger.foods().map((food) => this.exchanges.giveBack(ledger, food)),
       );
       if (orphans || given.some((r) => r?.[0] !== 'OK')) return;
       await this.redis.zrem(OrderingKeys.leases, ledger.leaseId);
@@ -231,68 +213,14 @@ export class StockLeases implements OnApplicationShutdown {
     await this.sync(this.version, ledger.generation, true);
   }
 
-  /** Top-ups and give-backs by recent sales, and the units taken reported for GET /foods. */
   private async tick(): Promise<void> {
     const ledger = this.current;
-    if (!ledger) return;
-    const now = performance.now();
-    const rates = this.rates.tick((now - this.lastTick) / 1000);
-    this.lastTick = now;
-    const foods = new Set([...rates.keys(), ...ledger.foods()]);
-    await Promise.all(
-      [...foods].map(async (food) => {
-        const change = plannedChange(
-          ledger.available(food),
-          targetChunk(rates.get(food) ?? 0),
-          this.pools.get(food) ?? 0,
-        );
-        return change !== 0 || ledger.unreported(food)
-          ? this.adjust(ledger, food, change)
-          : undefined;
-      }),
-    );
+    if (ledger) await this.exchanges.tick(ledger);
   }
 
   /** A recall from another node: units of the food not taken here go back to the pool. */
   private async giveBackIdle(food: number): Promise<void> {
     const ledger = this.current;
-    if (ledger && ledger.available(food) > 0 && !this.inflight.has(food))
-      await this.adjust(ledger, food, -ledger.available(food));
-  }
-
-  /** One exchange with a food's stock (one at a time per food); undefined if its answer was lost. */
-  private adjust(
-    ledger: StockLedger,
-    food: number,
-    change: number,
-  ): Promise<AdjustReply | undefined> {
-    const inflight = this.inflight.get(food);
-    if (inflight) return inflight;
-    const exchange = this.exchange(ledger, food, change).finally(() => {
-      if (this.inflight.get(food) === exchange) this.inflight.delete(food);
-    });
-    this.inflight.set(food, exchange);
-    return exchange;
-  }
-
-  private async exchange(
-    ledger: StockLedger,
-    food: number,
-    change: number,
-  ): Promise<AdjustReply | undefined> {
-    const sent = ledger.beginAdjust(food, change);
-    if (!sent) return undefined;
-    let reply: AdjustReply | undefined;
-    try {
-      reply = await this.scripts.leaseAdjust(food, sent);
-      if (reply[0] === 'OK' || reply[0] === 'STALE') this.pools.set(food, reply[2]);
-      else if (reply[0] === 'REVOKED' && this.ledger === ledger) void this.restart(ledger);
-      return reply;
-    } catch (error) {
-      this.logger.warn(`Stock exchange for food ${food} failed: ${(error as Error).message}`);
-      return undefined;
-    } finally {
-      ledger.endAdjust(food, sent, reply);
-    }
+    if (ledger && ledger.available(food) > 0) await this.exchanges.giveBack(ledger, food);
   }
 }

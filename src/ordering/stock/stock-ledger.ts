@@ -37,7 +37,11 @@ export class StockLedger {
   }
 
   /** Takes every item or nothing; returns the items short (with the units missing), [] if taken. */
-  take(items: readonly CartItem[]): CartItem[] {
+  take(cart: readonly CartItem[]): CartItem[] {
+    // One line per food (a cart has that already; a caller that repeats a food is not oversold).
+    const units = new Map<number, number>();
+    for (const item of cart) units.set(item.food_id, (units.get(item.food_id) ?? 0) + item.count);
+    const items = [...units].map(([food_id, count]) => ({ food_id, count }));
     const short = items
       .map((item) => ({ food_id: item.food_id, count: item.count - this.available(item.food_id) }))
       .filter((item) => item.count > 0);

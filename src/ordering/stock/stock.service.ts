@@ -7,6 +7,7 @@ import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import type { RedisClient } from '../../platform/redis/redis.constants';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { OrderingKeys } from '../ordering-keys';
+import { OrderingScripts } from '../ordering-scripts';
 import { CartItem, parseCart } from './cart-items';
 import { StockLeases, Taken } from './stock-leases.service';
 
@@ -32,6 +33,7 @@ export class StockService {
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly leases: StockLeases,
+    private readonly scripts: OrderingScripts,
     metrics: Metrics,
   ) {
     const byFood = (units: Iterable<[number, number]>): Array<[Labels, number]> =>
@@ -96,18 +98,15 @@ export class StockService {
   /**
    * Records, before its client is answered SERVICE_UNAVAILABLE, that an order's commit is in doubt,
    * so that whoever settles it (this node, or the reclaimer of its lease once the node died) takes
-   * it back even if it had committed.
+   * it back even if it had committed. False if the lease's reclaimer has already read the record.
    */
-  async markRefusedInDoubt(reservation: Reservation): Promise<void> {
-    await this.redis.sadd(
-      OrderingKeys.leaseInDoubt(reservation.taken.leaseId),
-      reservation.orderId,
-    );
+  markRefusedInDoubt(reservation: Reservation): Promise<boolean> {
+    return this.scripts.leaseInDoubtAdd(reservation.taken.leaseId, reservation.orderId);
   }
 
-  /** The orders of a lease answered SERVICE_UNAVAILABLE in doubt and not yet taken back. */
-  inDoubtOf(leaseId: string): Promise<string[]> {
-    return this.redis.smembers(OrderingKeys.leaseInDoubt(leaseId));
+  /** For the reclaimer of a revoked lease: its orders in doubt, the record closed to additions. */
+  closeInDoubt(leaseId: string): Promise<string[]> {
+    return this.scripts.leaseInDoubtClose(leaseId);
   }
 
   async settledInDoubt(leaseId: string, orderIds: readonly string[]): Promise<void> {
