@@ -197,23 +197,26 @@ export async function loginClient(
  * what node leases hold unsold (leased − sold). Read in one atomic script: a live node moving units
  * between the pool and its lease between two separate reads would otherwise be counted twice.
  * Only leases in the registry count, as in the app's own view (a lease hash outside it is void).
- * (Building key names inside a script is fine for a test; the app never does it.)
+ * Every key the script reads is passed in KEYS (a Redis Cluster requires it, and the key prefix is
+ * applied only there): the registry is read first, and the script answers RETRY if it changed.
  */
 const STOCK_LEFT_LUA = `
+local nodes = redis.call('ZRANGE', KEYS[2], 0, -1)
+if #nodes ~= #ARGV then return {'RETRY'} end
+for i = 1, #nodes do
+  if nodes[i] ~= ARGV[i] then return {'RETRY'} end
+end
 local left = {}
 local pool = redis.call('HGETALL', KEYS[1])
 for i = 1, #pool, 2 do left[pool[i]] = tonumber(pool[i + 1]) end
-for _, node in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local key = ARGV[1] .. node
-  do
-    local lease = redis.call('HGETALL', key)
-    local fields = {}
-    for i = 1, #lease, 2 do fields[lease[i]] = tonumber(lease[i + 1]) end
-    for field, leased in pairs(fields) do
-      if string.sub(field, 1, 2) == 'l:' then
-        local food = string.sub(field, 3)
-        left[food] = (left[food] or 0) + leased - (fields['s:' .. food] or 0)
-      end
+for k = 3, #KEYS do
+  local lease = redis.call('HGETALL', KEYS[k])
+  local fields = {}
+  for i = 1, #lease, 2 do fields[lease[i]] = tonumber(lease[i + 1]) end
+  for field, leased in pairs(fields) do
+    if string.sub(field, 1, 2) == 'l:' then
+      local food = string.sub(field, 3)
+      left[food] = (left[food] or 0) + leased - (fields['s:' .. food] or 0)
     end
   end
 end
@@ -225,16 +228,24 @@ end
 return out`;
 
 export async function stockLeft(redis: Redis): Promise<Map<number, number>> {
-  const flat = (await redis.eval(
-    STOCK_LEFT_LUA,
-    2,
-    ClusterKeys.stockPool,
-    ClusterKeys.stockLeases,
-    ClusterKeys.stockLease(''),
-  )) as string[];
-  const left = new Map<number, number>();
-  for (let i = 0; i < flat.length; i += 2) left.set(Number(flat[i]), Number(flat[i + 1]));
-  return left;
+  for (let attempt = 0; ; attempt++) {
+    const nodes = await redis.zrange(ClusterKeys.stockLeases, 0, -1);
+    const flat = (await redis.eval(
+      STOCK_LEFT_LUA,
+      2 + nodes.length,
+      ClusterKeys.stockPool,
+      ClusterKeys.stockLeases,
+      ...nodes.map((node) => ClusterKeys.stockLease(node)),
+      ...nodes,
+    )) as string[];
+    if (flat[0] === 'RETRY') {
+      if (attempt >= 100) throw new Error('the stock lease registry kept changing');
+      continue;
+    }
+    const left = new Map<number, number>();
+    for (let i = 0; i < flat.length; i += 2) left.set(Number(flat[i]), Number(flat[i + 1]));
+    return left;
+  }
 }
 
 /** Everything the ordering state holds, read straight from Redis and MySQL. */

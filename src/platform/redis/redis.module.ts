@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import type { RedisNodeAddress } from '../config/redis-settings';
+import type { RedisNodeAddress } from '../config/redis-values';
 import { Metrics } from '../metrics/metrics.service';
 import { timeRedisCommands } from '../metrics/request-timing';
 import { REDIS, RedisClient } from './redis.constants';

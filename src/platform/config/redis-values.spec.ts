@@ -1,5 +1,5 @@
 import { validateConfig } from './app-config';
-import { keyPrefixProblem, parseClusterNodes } from './redis-settings';
+import { keyPrefixProblem, parseClusterNodes } from './redis-values';
 
 describe('parseClusterNodes', () => {
   it('reads host:port lists, blanks around entries ignored, IPv6 in brackets', () => {
