@@ -44,6 +44,17 @@ export function defineScripts(redis: RedisClient): void {
   for (const { name, lua } of loadScripts()) redis.defineCommand(commandName(name), { lua });
 }
 
+/**
+ * The client command of every script (`lua_<name>`). A Redis Cluster client must not auto-pipeline
+ * these: ioredis routes an auto-pipelined command by its first argument, which for a script with
+ * the key count passed per call is the key count, not a key; a batch could then mix keys of
+ * different masters and fail whole ("All keys in the pipeline should belong to the same slots
+ * allocation group").
+ */
+export function scriptCommandNames(): string[] {
+  return loadScripts().map(({ name }) => commandName(name));
+}
+
 /** One load per connection: a cluster's node connection is never reconnected, only replaced. */
 const loadedOn = new WeakMap<Redis, Promise<void>>();
 

@@ -5,7 +5,7 @@ import type { RedisNodeAddress } from '../config/redis-values';
 import { Metrics } from '../metrics/metrics.service';
 import { timeRedisCommands } from '../metrics/request-timing';
 import { REDIS, RedisClient } from './redis.constants';
-import { defineScripts, loadScriptsOn } from './redis-scripts';
+import { defineScripts, loadScriptsOn, scriptCommandNames } from './redis-scripts';
 import { isCluster, mastersOf, onEachConnection } from './redis-topology';
 import { watchForSilence } from './silent-connection-watchdog';
 
@@ -56,7 +56,9 @@ function clusterClient(config: AppConfig, nodes: RedisNodeAddress[], name: strin
     // As for a single Redis: no queue while the cluster is not ready (or a node's connection is
     // down), so an outage costs a prompt 503.
     enableOfflineQueue: false,
+    // Plain commands only: see scriptCommandNames for why the scripts are sent as they come.
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: scriptCommandNames(),
     // Replicas may lag: a read there could miss the write a script just made.
     scaleReads: 'master',
     // ioredis re-sends a command that failed with "Connection is closed." after this delay,
