@@ -84,11 +84,14 @@ export function createRedisClient(config: AppConfig, name = 'app'): RedisClient 
           'with commands waiting: reconnecting',
       ),
     );
-    // Every master gets every script as soon as its connection is made (the first command on a
-    // new node connection opens it).
+    // Every master gets every script once its connection is up. Not sooner: a load sent on a
+    // node connection not yet opened would open it, and the cluster's own ready check, which
+    // refuses a node that is connecting (no offline queue), would fail and start over.
     if (connection !== redis && !connection.options.readOnly)
-      loadScriptsOn(connection).catch((error: Error) =>
-        logger.warn(`Loading the scripts on a Redis Cluster master failed: ${error.message}`),
+      connection.on('ready', () =>
+        loadScriptsOn(connection).catch((error: Error) =>
+          logger.warn(`Loading the scripts on a Redis Cluster master failed: ${error.message}`),
+        ),
       );
   });
   return redis;
