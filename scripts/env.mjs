@@ -19,6 +19,8 @@ const DEFAULTS = {
   DB_PASS: 'eleme',
   REDIS_HOST: '127.0.0.1',
   REDIS_PORT: '6379',
+  // The local Redis Cluster of scripts/services.mjs (3 masters on 127.0.0.1); empty: none.
+  REDIS_CLUSTER_PORTS: '7001,7002,7003',
 };
 
 function readEnvFile(path) {
@@ -31,6 +33,30 @@ function readEnvFile(path) {
  */
 export function loadEnv() {
   return { ...DEFAULTS, ...readEnvFile(join(projectRoot, '.env')), ...process.env };
+}
+
+/**
+ * The ports of the local Redis Cluster (REDIS_CLUSTER_PORTS, comma-separated), [] when empty.
+ * Throws on a bad entry, a duplicate, or fewer than 3 (Redis Cluster wants 3 masters).
+ */
+export function localClusterPorts(env = loadEnv()) {
+  const raw = (env.REDIS_CLUSTER_PORTS ?? '').trim();
+  if (raw === '') return [];
+  const ports = raw.split(',').map((entry) => Number(entry.trim()));
+  if (ports.some((port) => !Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new Error(`REDIS_CLUSTER_PORTS=${raw}: ports 1-65535, comma-separated`);
+  }
+  if (new Set(ports).size !== ports.length || ports.length < 3) {
+    throw new Error(`REDIS_CLUSTER_PORTS=${raw}: at least 3 distinct ports (one per master)`);
+  }
+  return ports;
+}
+
+/** REDIS_CLUSTER_NODES for the local cluster: `127.0.0.1:port,...`, or '' when there is none. */
+export function localClusterNodes(env = loadEnv()) {
+  return localClusterPorts(env)
+    .map((port) => `127.0.0.1:${port}`)
+    .join(',');
 }
 
 function quoteArg(arg) {

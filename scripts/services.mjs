@@ -1,6 +1,7 @@
 // Local Redis and MariaDB for development and CI: `node scripts/services.mjs start|stop|status`.
 // Reuses whatever already answers on the configured ports; otherwise (loopback hosts only) installs
 // the Debian packages if needed and runs project-local instances whose files all live under .data/.
+// Also a local 3-master Redis Cluster (REDIS_CLUSTER_PORTS, default 7001-7003; empty for none).
 // Node builtins only: this runs before `npm install`.
 import { spawn } from 'node:child_process';
 import {
@@ -19,7 +20,7 @@ import { isIP, connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dataDir, loadEnv, projectRoot, run } from './env.mjs';
+import { dataDir, loadEnv, localClusterPorts, projectRoot, run } from './env.mjs';
 
 class Failure extends Error {}
 
@@ -464,6 +465,204 @@ async function provisionMariadb(svc) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Redis Cluster (local): 3 (or more) masters of Debian's redis-server on 127.0.0.1, for running
+// the app and the e2e suites against a cluster. No persistence: a fresh start makes a new, empty
+// cluster; a running healthy one is reused.
+
+/** Sends one command; resolves to null when nothing accepts the connection, else as `probe`. */
+function redisCommand(host, port, args, timeoutMs = 2000) {
+  const request =
+    `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+  return probe(host, port, request, parseRespReply, timeoutMs);
+}
+
+/** A simple string, error, integer or bulk string reply (all these probes need). */
+function parseRespReply(data) {
+  const end = data.indexOf('\r\n');
+  if (end < 0) return null;
+  const line = data.subarray(1, end).toString();
+  switch (String.fromCharCode(data[0])) {
+    case '+':
+    case ':':
+      return { ok: true, server: true, info: line };
+    case '-':
+      return { ok: false, server: true, info: line };
+    case '$': {
+      const length = Number(line);
+      if (length < 0) return { ok: true, server: true, info: '' };
+      if (data.length < end + 2 + length + 2) return null;
+      return { ok: true, server: true, info: data.subarray(end + 2, end + 2 + length).toString() };
+    }
+    default:
+      return { ok: false, server: false, info: 'not a Redis reply' };
+  }
+}
+
+function clusterService() {
+  const dir = join(dataDir, 'redis-cluster');
+  let ports;
+  try {
+    ports = localClusterPorts(env);
+  } catch (err) {
+    throw new Failure(err.message);
+  }
+  return {
+    name: 'Redis Cluster',
+    host: '127.0.0.1',
+    ports,
+    dir,
+    aptPackage: 'redis-server',
+    executables: ['redis-server', 'redis-cli'],
+    hostVar: 'REDIS_CLUSTER_PORTS',
+    portVar: 'REDIS_CLUSTER_PORTS',
+    nodes: ports.map((port) => {
+      const nodeDir = join(dir, String(port));
+      return {
+        name: 'Redis Cluster node',
+        host: '127.0.0.1',
+        port,
+        dir: nodeDir,
+        pidFile: join(nodeDir, 'redis.pid'),
+        logFile: join(nodeDir, 'redis.log'),
+        processName: 'redis-server',
+      };
+    }),
+  };
+}
+
+const clusterWhere = (cl) => `${cl.name} 127.0.0.1:${cl.ports.join(',')}`;
+
+/**
+ * Null when the nodes on `cl.ports` form one healthy cluster of exactly those nodes, every one a
+ * master reporting cluster_state:ok; else what is wrong.
+ */
+async function clusterProblem(cl) {
+  const own = new Set(cl.ports.map((port) => `127.0.0.1:${port}`));
+  for (const port of cl.ports) {
+    const info = await redisCommand(cl.host, port, ['CLUSTER', 'INFO']);
+    if (!info) return `nothing answers on ${port}`;
+    if (!info.ok) return `${port} answers ${info.info}`;
+    const state = /cluster_state:(\w+)/.exec(info.info)?.[1];
+    if (state !== 'ok') return `${port} reports cluster_state:${state ?? '?'}`;
+    const nodes = await redisCommand(cl.host, port, ['CLUSTER', 'NODES']);
+    const members = (nodes?.info ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => ({ address: line.split(' ')[1]?.split('@')[0], flags: line.split(' ')[2] }));
+    const addresses = new Set(members.map((m) => m.address));
+    if (addresses.size !== own.size || [...own].some((a) => !addresses.has(a))) {
+      return `${port} is in a cluster of ${[...addresses].join(', ')}, not of ${[...own].join(', ')}`;
+    }
+    if (members.some((m) => !m.flags?.includes('master'))) return `${port}'s cluster has replicas`;
+  }
+  return null;
+}
+
+async function startCluster(cl) {
+  if (cl.ports.length === 0)
+    return log('Redis Cluster: REDIS_CLUSTER_PORTS is empty, none started');
+  const running = () => cl.nodes.filter((node) => localInstance(node, { clean: false }));
+  let problem = await clusterProblem(cl);
+  if (!problem) {
+    const owner = running().length === cl.nodes.length ? 'project-local' : 'not project-local';
+    return log(`${clusterWhere(cl)}: healthy (${owner}), reusing it`);
+  }
+  if (running().length > 0) {
+    // Ours, but not (yet) healthy: maybe another start is still joining it. Else start afresh.
+    const healthy = await pollUntil(async () => !(problem = await clusterProblem(cl)), 5000);
+    if (healthy) return log(`${clusterWhere(cl)}: project-local cluster healthy, reusing it`);
+    log(`${clusterWhere(cl)}: project-local cluster not healthy (${problem}), starting it afresh`);
+    await stopCluster(cl);
+  }
+  for (const node of cl.nodes) localInstance(node, { clean: true });
+  for (const port of cl.ports) {
+    const answer = await redisPing(cl.host, port);
+    if (answer) {
+      throw new Failure(
+        `127.0.0.1:${port} is taken (${answer.server ? `a Redis: ${problem}` : answer.info}): ` +
+          'set REDIS_CLUSTER_PORTS to free ports, or to nothing for no local cluster',
+      );
+    }
+  }
+  await launchCluster(cl, await ensureExecutables(cl));
+}
+
+async function launchCluster(cl, bins) {
+  // No persistence: an old nodes.conf would make a node rejoin a cluster that no longer exists.
+  rmSync(cl.dir, { recursive: true, force: true });
+  log(`${clusterWhere(cl)}: starting ${cl.ports.length} masters in ${rel(cl.dir)}`);
+  const children = cl.nodes.map((node) => {
+    mkdirSync(node.dir, { recursive: true });
+    const options = {
+      port: node.port,
+      bind: cl.host,
+      dir: node.dir,
+      daemonize: 'no',
+      pidfile: node.pidFile,
+      logfile: node.logFile,
+      'cluster-enabled': 'yes',
+      'cluster-config-file': 'nodes.conf',
+      'cluster-node-timeout': 5000,
+      appendonly: 'no',
+      save: '',
+      'protected-mode': 'no',
+    };
+    const args = Object.entries(options).flatMap(([name, value]) => [`--${name}`, String(value)]);
+    return spawnDetached(bins['redis-server'], args, node.logFile);
+  });
+  for (const [i, node] of cl.nodes.entries()) {
+    await waitReady(
+      {
+        ...node,
+        startTimeoutMs: 20_000,
+        isReady: async () => (await redisPing(cl.host, node.port))?.ok,
+      },
+      () => children[i].exitReason,
+    );
+  }
+  const createLog = join(cl.dir, 'create.log');
+  const out = openSync(createLog, 'w');
+  try {
+    await run(
+      bins['redis-cli'],
+      [
+        '--cluster',
+        'create',
+        ...cl.ports.map((port) => `${cl.host}:${port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
+      { stdio: ['ignore', out, out], timeout: 60_000 },
+    );
+  } catch (err) {
+    printTail(createLog);
+    throw new Failure(`redis-cli --cluster create failed: ${err.message}`);
+  } finally {
+    closeSync(out);
+  }
+  let problem = null;
+  const healthy = await pollUntil(async () => !(problem = await clusterProblem(cl)), 30_000);
+  if (!healthy) throw new Failure(`${clusterWhere(cl)} not healthy after 30 s: ${problem}`);
+  log(`${clusterWhere(cl)}: started, cluster_state:ok on every node`);
+}
+
+async function stopCluster(cl) {
+  const running = cl.nodes.filter((node) => localInstance(node, { clean: true }));
+  if (running.length === 0)
+    return log(`${cl.name}: no project-local nodes running, nothing to stop`);
+  for (const node of running) await stopService({ ...node, stopTimeoutMs: 30_000 });
+}
+
+async function statusCluster(cl) {
+  if (cl.ports.length === 0) return log('Redis Cluster: REDIS_CLUSTER_PORTS is empty, none');
+  for (const node of cl.nodes)
+    await statusService({ ...node, probe: () => redisPing(node.host, node.port) });
+  const problem = await clusterProblem(cl);
+  log(`${clusterWhere(cl)}: ${problem ? `not healthy (${problem})` : 'healthy, cluster_state:ok'}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commands
 
 const where = (svc) => `${svc.name} ${svc.host}:${svc.port}`;
@@ -589,16 +788,19 @@ async function statusService(svc) {
 }
 
 const COMMANDS = {
-  start: (services) =>
+  start: (services, cl) =>
     withLock(async () => {
       for (const svc of services) await startService(svc);
+      await startCluster(cl);
     }),
-  stop: (services) =>
+  stop: (services, cl) =>
     withLock(async () => {
       for (const svc of services) await stopService(svc);
+      await stopCluster(cl);
     }),
-  status: async (services) => {
+  status: async (services, cl) => {
     for (const svc of services) await statusService(svc);
+    await statusCluster(cl);
   },
 };
 
@@ -608,7 +810,7 @@ async function main() {
     console.error('usage: node scripts/services.mjs start|stop|status');
     process.exit(2);
   }
-  await command([redisService(), mysqlService()]);
+  await command([redisService(), mysqlService()], clusterService());
 }
 
 main().catch((err) => {

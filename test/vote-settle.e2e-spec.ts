@@ -2,13 +2,14 @@ import type Redis from 'ioredis';
 import { VotingKeys } from '../src/voting/voting-keys';
 import { runScript } from '../src/platform/redis/redis-scripts';
 import { scriptRedis } from './utils/script-redis';
+import { deletePrefixedKeys } from './utils/suite-redis';
 import { VOTE_KEYS } from '../src/voting/vote/vote-keys';
 
 /**
  * The end of a vote in Redis as the app's own scripts do it (src/voting/scripts/vote-take.lua,
- * vote-settle.lua, vote-cache-heal.lua), against a real Redis on the suite's logical database 12:
- * every outcome a group can be settled with, for a vote still in flight and for one the heal job
- * already ended (client: test/utils/script-redis.ts).
+ * vote-settle.lua, vote-cache-heal.lua), against a real Redis (logical database 12, or a Redis
+ * Cluster) under the suite's key prefix: every outcome a group can be settled with, for a vote
+ * still in flight and for one the heal job already ended (client: test/utils/script-redis.ts).
  */
 
 const REDIS_DB = 12;
@@ -22,9 +23,9 @@ beforeAll(async () => {
 
 afterAll(() => redis?.disconnect());
 
-/** Only these keys live in the suite's database. */
+/** Only these keys live under the suite's key prefix. */
 beforeEach(async () => {
-  await redis.flushdb();
+  await deletePrefixedKeys(redis);
   await redis.set(VotingKeys.ticket, TICKET);
 });
 

@@ -20,7 +20,7 @@ const servicePids = {
 export async function runLoad(
   ctx,
   server,
-  { label, script, connections, seconds, lines, shared, env, counter, warmup = true },
+  { label, script, connections, seconds, lines, shared, env, counter, warmup = true, window },
 ) {
   const warmupSeconds =
     typeof warmup === 'number' ? warmup : warmup ? warmupFor(ctx, server, script) : 0;
@@ -44,8 +44,15 @@ export async function runLoad(
     env,
     cpuGroups: { server: server.pids, ...servicePids },
     warmupSeconds,
-    atStart: profiling ? toggleProfiler : undefined,
-    atDeadline: profiling ? toggleProfiler : undefined,
+    // `window`: hooks of the caller's own at the same two moments (redis-stats.mjs).
+    atStart: () => {
+      if (profiling) toggleProfiler();
+      window?.atStart();
+    },
+    atDeadline: () => {
+      if (profiling) toggleProfiler();
+      window?.atDeadline();
+    },
   });
   result.warmupSeconds = warmupSeconds;
   if (profiling) Object.assign(ctx.profile, { armed: false, done: true, label });

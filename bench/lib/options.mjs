@@ -33,6 +33,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections N      the main concurrency level (default 200)
   --log-requests on|off  LOG_REQUESTS of the app (default: not set, the app's own default);
                        the group logging runs the sale flow with both whatever this says
+  --redis-cluster      the app (and the data CLI) on the local Redis Cluster of
+                       scripts/services.mjs, under key prefix bench: (BENCH_REDIS_PREFIX); the
+                       sale and contest runs then report Redis commands per order, per master
   --profile GROUP      CPU-profile the app workers during GROUP's first load run; the profiles
                        go to bench/results/profiles/ and their top self time is printed
   -h, --help           this text
@@ -138,6 +141,7 @@ export function parseOptions(argv) {
       connections: { type: 'string' },
       profile: { type: 'string' },
       'log-requests': { type: 'string' },
+      'redis-cluster': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -167,6 +171,7 @@ export function parseOptions(argv) {
     groups: new Set(groups),
     workers,
     logRequests,
+    redisCluster: values['redis-cluster'],
     profile: values.profile,
     plan,
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fmtInt, fmtMs } from './progress.mjs';
 import { renderSvg } from './svg.mjs';
 import { microsPerOrder, serverMicros } from './load.mjs';
+import { redisRows } from './redis-stats.mjs';
 
 const RSS_LIMIT_MB = 256;
 const GO_FINALIST = { 200: 3000, 1000: 2400 };
@@ -75,6 +76,7 @@ export function buildTables({ meta, raw }) {
     row('', 'orders/s', fmtInt(sale.ordersPerSecond));
     row('', 'p50 / p99, all requests', lat(sale.latency));
     row('', 'p50 / p99, POST /orders', lat(sale.steps.order?.latency));
+    redisRows(row, sale.redis);
   }
 
   // Request logging (group logging): the sale flow on an app with LOG_REQUESTS on and one with it
@@ -179,6 +181,7 @@ export function buildTables({ meta, raw }) {
       row('', 'requests answered 2xx', pct(contest.requestSuccessRate));
       row('', 'p50 / p99, all requests', lat(contest.latency));
       row('', 'p50 / p99, login → order', lat(contest.flowLatency));
+      redisRows(row, contest.redis);
       bars.push(bar);
     }
   }
@@ -522,7 +525,8 @@ function header(meta) {
   const logs = meta.logRequests
     ? `, request logs ${meta.logRequests.on ? 'on' : 'off'} (${meta.logRequests.option})`
     : '';
-  return `${meta.quick ? 'Quick bench' : 'Bench'} of ${when} UTC, commit ${meta.commit}: ${meta.workers} workers on ${meta.cores} cores, Node ${meta.node}, wrk (one connection per thread)${logs}${load}`;
+  const cluster = meta.redisCluster ? `, app on the Redis Cluster ${meta.redisCluster}` : '';
+  return `${meta.quick ? 'Quick bench' : 'Bench'} of ${when} UTC, commit ${meta.commit}: ${meta.workers} workers on ${meta.cores} cores, Node ${meta.node}, wrk (one connection per thread)${logs}${cluster}${load}`;
 }
 
 function verdict(targets) {

@@ -120,6 +120,8 @@ export function startLockVote(ctx) {
   return startServer(ctx, {
     name: 'lock-vote',
     args: ['bench/baselines/lock-vote-server.mjs'],
+    // L is a single-Redis design: with --redis-cluster it stays on the bench's logical database.
+    env: ctx.singleRedisEnv,
     readyPath: '/health/live',
   });
 }

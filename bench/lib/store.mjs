@@ -1,6 +1,6 @@
 // The bench's direct view of its own MySQL database and Redis logical database: audits read the
 // system of record here, and baseline L's table is reset here.
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import mysql from 'mysql2/promise';
 
 /** Baseline L's table (created by bench/baselines/lock-vote-server.mjs). */
@@ -14,16 +14,26 @@ export async function openStore(env) {
     password: env.DB_PASS,
     database: env.DB_NAME,
   });
-  const redis = new Redis({
-    host: env.REDIS_HOST,
-    port: Number(env.REDIS_PORT),
-    db: Number(env.REDIS_DB),
-    lazyConnect: true,
-  });
+  // With --redis-cluster, the cluster the app runs on, for its masters' command counts.
+  const redis = env.REDIS_CLUSTER_NODES
+    ? new Cluster(
+        env.REDIS_CLUSTER_NODES.split(',').map((node) => {
+          const [host, port] = node.split(':');
+          return { host, port: Number(port) };
+        }),
+        { lazyConnect: true, scaleReads: 'master' },
+      )
+    : new Redis({
+        host: env.REDIS_HOST,
+        port: Number(env.REDIS_PORT),
+        db: Number(env.REDIS_DB),
+        lazyConnect: true,
+      });
   await redis.connect();
   return {
     db,
     redis,
+    cluster: env.REDIS_CLUSTER_NODES ? redis : undefined,
     async rows(sql, params) {
       const [rows] = await db.query(sql, params);
       return rows;

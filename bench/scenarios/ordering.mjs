@@ -3,6 +3,7 @@
 import { auditOrders } from '../lib/audit.mjs';
 import { freshUsers, loadDataset, returnUnused } from '../lib/dataset.mjs';
 import { runLoad, warmupFor, workerMemory } from '../lib/load.mjs';
+import { commandWindow, ordersInWindow } from '../lib/redis-stats.mjs';
 import { contestScore, secondsOf } from '../lib/stats.mjs';
 
 const k = (users) => `${Math.round(users / 1000)}k`;
@@ -49,7 +50,9 @@ export async function saleFlow(ctx, { connections, seconds: planned, key: given,
     login: true,
   });
   const label = `sale flow, c=${connections}, ${k(ctx.dataset.size)} users${extra ?? ''}`;
+  const window = ctx.store.cluster ? commandWindow(ctx.store.cluster) : undefined;
   const result = await runLoad(ctx, ctx.app, {
+    window,
     label,
     script: 'sale.lua',
     connections,
@@ -71,6 +74,7 @@ export async function saleFlow(ctx, { connections, seconds: planned, key: given,
     ordersPerSecond: s.rate,
     audit,
     memory: workerMemory(ctx),
+    redis: window && (await window.figures(ordersInWindow(result))),
   });
 }
 
@@ -99,7 +103,9 @@ export async function contestFlow(ctx, { server = ctx.app, connections, seconds,
   const label = canned
     ? `C canned contest, c=${connections}, ${workersLabel(server.workers)}`
     : `contest flow, c=${connections}, ${k(users)} users, ${workersLabel(server.workers)}`;
+  const window = canned || !ctx.store.cluster ? undefined : commandWindow(ctx.store.cluster);
   const result = await runLoad(ctx, server, {
+    window,
     label,
     script: 'contest.lua',
     connections,
@@ -143,6 +149,7 @@ export async function contestFlow(ctx, { server = ctx.app, connections, seconds,
     requestSuccessRate: answered ? ok / answered : 0,
     flowLatency: s.steps.flow?.latency,
     audit,
+    redis: window && (await window.figures(ordersInWindow(result))),
   };
 }
 

@@ -4,9 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { request } from './http';
+import { redisClientOf, suiteDatabase, suiteKeyPrefix } from './suite-redis';
 
 const ROOT = join(__dirname, '..', '..');
 /**
@@ -17,13 +18,17 @@ const DIST = resolve(ROOT, process.env.E2E_DIST ?? 'dist');
 const run = promisify(execFile);
 
 /**
- * Each e2e suite gets its own MySQL database and Redis logical database so suites (and a dev
- * server on the defaults) never see each other's data. Allocation of REDIS_DB:
+ * Each e2e suite gets its own MySQL database, Redis key prefix and, on a single Redis, logical
+ * database, so suites (and a dev server on the defaults) never see each other's data: the prefix
+ * (`e2e:<name>:`, test/utils/suite-redis.ts) is what keeps them apart on a Redis Cluster, which
+ * has database 0 only. With REDIS_CLUSTER_NODES in the environment the suites run on that cluster
+ * and `redisDb` is not used. E2E_NAMESPACE goes into every database name and prefix, so that two
+ * people can run suites at once on one MariaDB and Redis. Allocation of REDIS_DB:
  *   1 ordering-contract  2 ordering-races  3 ordering-durability  4 cart-rules
  *   5 voting-api  6 voting-leader  7 voting-races  8-10 stock leasing  11 voting-outages
  *   12 vote-settle  13 one-trip-transaction  14 query-timeout  15 the bench (npm run bench)
  *   16 fuzz  17 abuse-limits  18 process-signals  19 browser-pages  20 operations
- *   21 openapi-document
+ *   21 openapi-document  22 redis-prefix
  *   (Redis runs with 64 databases: scripts/services.mjs)
  */
 export interface TestEnv {
@@ -50,8 +55,9 @@ export async function createTestEnv(
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'test',
-    DB_NAME: `eleme_e2e_${name.replace(/[^a-z0-9_]/gi, '_')}`,
-    REDIS_DB: String(redisDb),
+    DB_NAME: suiteDatabase(name),
+    REDIS_DB: process.env.REDIS_CLUSTER_NODES ? '0' : String(redisDb),
+    REDIS_KEY_PREFIX: suiteKeyPrefix(name),
     TOKEN_SECRET: 'e2e-token-secret-0123456789abcdef',
     LOG_LEVEL: 'warn',
     WORKERS: '1',
@@ -183,13 +189,12 @@ export async function mysqlOf(testEnv: TestEnv) {
   });
 }
 
-/** Direct access to the suite's Redis database. */
+/**
+ * Direct access to the suite's Redis keys, with its prefix: a Cluster client when
+ * REDIS_CLUSTER_NODES is set (see redisClientOf), else the suite's logical database.
+ */
 export function redisOf(testEnv: TestEnv): Redis {
-  return new Redis({
-    host: testEnv.env.REDIS_HOST ?? '127.0.0.1',
-    port: Number(testEnv.env.REDIS_PORT ?? 6379),
-    db: Number(testEnv.env.REDIS_DB),
-  });
+  return redisClientOf(testEnv.env, `e2e-${testEnv.name}`);
 }
 
 /** Logs a user in and returns the access token. */

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Transform, plainToInstance } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MinLength, validateSync } from 'class-validator';
 import { availableParallelism } from 'node:os';
+import { RedisSettings, redisProblems } from './redis-settings';
 import { FlagSetting, IntSetting } from './setting-decorators';
 
 /** LOG_REQUESTS' older boolean spellings. */
@@ -9,9 +10,10 @@ const REQUEST_LOG_ALIASES: Readonly<Record<string, string>> = { true: 'all', fal
 
 /**
  * Every setting the service reads, validated once at boot. Names follow the 2015 contest
- * (APP_*, DB_*, REDIS_*); the rest are this project's own and listed in `.env.example`.
+ * (APP_*, DB_*, REDIS_*); the rest are this project's own and listed in `.env.example`. The Redis
+ * settings are in {@link RedisSettings}.
  */
-export class AppConfig {
+export class AppConfig extends RedisSettings {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
@@ -71,24 +73,6 @@ export class AppConfig {
    */
   @IntSetting(100, 600_000)
   DB_QUERY_TIMEOUT_MS = 5000;
-
-  @IsString()
-  @IsNotEmpty()
-  REDIS_HOST = '127.0.0.1';
-
-  @IntSetting(1, 65535)
-  REDIS_PORT = 6379;
-
-  /** Logical Redis database; e2e suites use their own so they can run beside a dev server. */
-  @IntSetting(0, 63)
-  REDIS_DB = 0;
-
-  /**
-   * How long a Redis command may go unanswered before its caller gets a 503 (a hung Redis). Cart
-   * changes carry the same deadline. Not much lower: a stalled event loop fires the timer too.
-   */
-  @IntSetting(100, 60_000)
-  REDIS_COMMAND_TIMEOUT_MS = 5000;
 
   /** HMAC key for access tokens and cart ids. Required in production; see `validate`. */
   @IsOptional()
@@ -234,6 +218,7 @@ export function validateConfig(raw: Record<string, string | undefined>): AppConf
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });
   const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+  messages.push(...redisProblems(config));
   if (config.NODE_ENV === 'production' && !config.TOKEN_SECRET) {
     messages.push('TOKEN_SECRET must be set (at least 16 characters) when NODE_ENV=production');
   }

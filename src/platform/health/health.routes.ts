@@ -13,6 +13,7 @@ import { Type } from '@sinclair/typebox';
 import { RestRoute, RestRouteSource, defineRoute } from '../http/rest-route';
 import { RestRoutes } from '../http/rest-router';
 import { REDIS } from '../redis/redis.constants';
+import { pingEveryServer } from '../redis/redis-topology';
 
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -68,7 +69,7 @@ export class HealthRoutes implements RestRouteSource {
         () =>
           this.indicators
             .check('redis')
-            .attempt(async () => void (await this.redis.ping()))
+            .attempt(() => pingEveryServer(this.redis))
             .withTimeout(PROBE_TIMEOUT_MS),
         () => {
           const loaded = this.dataset.current;

@@ -1,27 +1,34 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Command } from 'ioredis';
 import type { Histogram } from 'prom-client';
 import type { Metrics } from './metrics.service';
+import type { RedisClient } from '../redis/redis.constants';
 
 /**
  * `redis_command_duration_seconds{command}`: every command the client sends, from the call to its
  * reply or error (pipelined and auto-pipelined commands each count). Scripts show as `evalsha`.
+ * On a Redis Cluster it is the cluster client's sendCommand that is timed: every command passes
+ * through it once, whichever node serves it, and a MOVED or ASK redirect stays inside the one call.
  */
-export function timeRedisCommands(redis: Redis, metrics: Metrics): void {
+export function timeRedisCommands(redis: RedisClient, metrics: Metrics): void {
   const histogram = metrics.histogram(
     'redis_command_duration_seconds',
     "This node's Redis commands, from send to reply, by command",
     ['command'],
   );
   const byCommand = boundChildren(histogram, (name) => [name]);
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((command, ...rest) => {
+  // Redis' and Cluster's sendCommand differ only in what follows the command.
+  const client = redis as unknown as {
+    sendCommand: (command: Command, ...rest: unknown[]) => unknown;
+  };
+  const send = client.sendCommand.bind(redis);
+  client.sendCommand = (command, ...rest) => {
     const started = performance.now();
     const result = send(command, ...rest);
     const done = (): void => byCommand(command.name).observe((performance.now() - started) / 1000);
     command.promise.then(done, done);
     return result;
-  }) as typeof redis.sendCommand;
+  };
 }
 
 /**

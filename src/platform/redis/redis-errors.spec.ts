@@ -12,6 +12,17 @@ describe('mayHaveRun', () => {
     ).toBe(false);
   });
 
+  it('is false when a Redis Cluster client refused to send it (not ready, or ended)', () => {
+    expect(
+      mayHaveRun(new Error("Cluster isn't ready and enableOfflineQueue options is false")),
+    ).toBe(false);
+    expect(mayHaveRun(new Error('Cluster is ended.'))).toBe(false);
+  });
+
+  it("is true for a cluster node's closed connection: in-flight commands fail with it too", () => {
+    expect(mayHaveRun(new Error('Connection is closed.'))).toBe(true);
+  });
+
   it('is true when the connection died with the command in flight', () => {
     const lost = new Error(
       'Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.',

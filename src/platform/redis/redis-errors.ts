@@ -5,12 +5,16 @@ import { ReplyError } from 'ioredis';
  * failed (our scripts check before they write, so a refusal changes nothing). The client refused
  * to send it (not connected, no offline queue): it never ran. Anything else (the connection died
  * with the command in flight, or it timed out: it may run when Redis wakes) leaves the outcome
- * unknown.
+ * unknown. A Redis Cluster client refuses with messages of its own while it is not ready or has
+ * been ended; its "Connection is closed." is left unknown, as a node connection that drops fails
+ * the commands in flight with the same words.
  */
 export function mayHaveRun(error: unknown): boolean {
   if (error instanceof ReplyError) return false;
-  return !/Stream isn't writeable/.test((error as Error | null)?.message ?? '');
+  return !NEVER_SENT.test((error as Error | null)?.message ?? '');
 }
+
+const NEVER_SENT = /^(Stream isn't writeable|Cluster isn't ready|Cluster is ended)/;
 
 /**
  * The replies of an executed pipeline, in order, or the first command's error. ioredis reports

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis.constants';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -41,6 +42,38 @@ const declaredKeys = new Map<string, { count: number; more: boolean }>();
  */
 export function defineScripts(redis: RedisClient): void {
   for (const { name, lua } of loadScripts()) redis.defineCommand(commandName(name), { lua });
+}
+
+/**
+ * The client command of every script (`lua_<name>`). A Redis Cluster client must not auto-pipeline
+ * these: ioredis routes an auto-pipelined command by its first argument, which for a script with
+ * the key count passed per call is the key count, not a key; a batch could then mix keys of
+ * different masters and fail whole ("All keys in the pipeline should belong to the same slots
+ * allocation group").
+ */
+export function scriptCommandNames(): string[] {
+  return loadScripts().map(({ name }) => commandName(name));
+}
+
+/** One load per connection: a cluster's node connection is never reconnected, only replaced. */
+const loadedOn = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * SCRIPT LOAD of every script on one server connection (a cluster master's), once per
+ * connection; a failed load is tried again on the next call. On a cluster this is what puts the
+ * scripts on every master up front: the EVALSHA-then-EVAL fallback alone would load each script on
+ * a master only when a key of that master first needs it, with a failed round trip each time.
+ */
+export function loadScriptsOn(connection: Redis): Promise<void> {
+  let done = loadedOn.get(connection);
+  if (!done) {
+    done = Promise.all(loadScripts().map(({ lua }) => connection.script('LOAD', lua))).then(
+      () => undefined,
+    );
+    loadedOn.set(connection, done);
+    done.catch(() => loadedOn.delete(connection));
+  }
+  return done;
 }
 
 let loaded: { name: string; lua: string }[] | undefined;
