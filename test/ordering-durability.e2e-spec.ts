@@ -229,8 +229,9 @@ describe('a crash (SIGKILL) in the middle of a sale', () => {
       clients.map((client, i) => client.cartWith([[(i % FOODS) + 1, 2]])),
     );
     const userIds = clients.map((c) => c.userId);
-    // The node killed by the previous test has its in-flight orders settled a lease TTL later.
-    await reconciled(redis);
+    // The node killed by the previous test has its lease reclaimed a lease TTL later; then the two
+    // live nodes' leases alone are registered.
+    await reconciled(redis, 2);
     const before = await readOrderingState(redis, mysql);
     // Hold MySQL so the orders have certainly taken their units and not committed when the node dies.
     const takenBefore = await unitsTaken(redis);

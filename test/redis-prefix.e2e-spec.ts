@@ -32,7 +32,7 @@ const rawKeys = [OrderingKeys.cart(1, `raw-${PREFIX}`), `auth:login-failures:raw
 const authKeys = Array.from({ length: 30 }, (_, i) => `auth:login-failures:digest-${i}`);
 const datasetKeys = [
   OrderingKeys.cart(1, 'a'),
-  OrderingKeys.foodStock(2),
+  OrderingKeys.foodStock(99),
   OrderingKeys.orderMarker(3),
   VotingKeys.voteCounts,
   ...authKeys,

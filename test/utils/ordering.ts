@@ -342,9 +342,14 @@ export function expectConsistentSince(
  * Waits (bounded) until no stock lease is left to reclaim: a node killed by an earlier test gets
  * its lease's unsold units back in the pools only once the lease expired (LEASE_TTL_MS) and a
  * reclaimer counted its orders in MySQL, and a snapshot taken before that would see them come
- * back later. Live nodes renew theirs, so only dead ones' leases expire.
+ * back later. Live nodes renew theirs, so only dead ones' leases expire; with `liveLeases` (one
+ * per live node process), also until a dead node's lease that has not expired yet is gone.
  */
-export async function reconciled(redis: Redis, timeoutMs = 15_000): Promise<void> {
+export async function reconciled(
+  redis: Redis,
+  liveLeases?: number,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [time, registry, revoked] = (await redis
@@ -357,6 +362,7 @@ export async function reconciled(redis: Redis, timeoutMs = 15_000): Promise<void
     const scores = registry[1] as string[];
     let waiting = Number(revoked[1]);
     for (let i = 1; i < scores.length; i += 2) if (Number(scores[i]) < now) waiting++;
+    if (liveLeases !== undefined) waiting = Math.max(waiting, scores.length / 2 - liveLeases);
     if (waiting === 0) return;
     if (Date.now() > deadline)
       throw new Error(`${waiting} dead stock lease(s) still unreclaimed after ${timeoutMs} ms`);
