@@ -14,6 +14,7 @@ import {
   redisOf,
   startNode,
 } from './utils/app-cluster';
+import { inDoubtRecords } from './utils/suite-redis';
 import { DrillMariadb, DrillRedis } from './utils/drill-services';
 import { Reply, request } from './utils/http';
 import { JSON_UTF8, OrderingState, readOrderingState } from './utils/ordering';
@@ -394,7 +395,9 @@ async function settled(): Promise<void> {
       const [seconds] = await redis.time();
       const expired = await redis.zcount(OrderingKeys.leases, '-inf', `(${Number(seconds) * 1000}`);
       if (revoked + expired > 0) waiting.push(`${revoked + expired} stock lease(s) to reclaim`);
-      const groups = await redis.hlen(VotingKeys.voteGroupsInDoubt);
+      let groups = 0;
+      for (const entries of (await inDoubtRecords(redis, 'vote')).values())
+        groups += Object.keys(entries).length;
       if (groups > 0) waiting.push(`${groups} vote group(s) in doubt`);
       if (waiting.length === 0) return;
       left = waiting.join(', ');

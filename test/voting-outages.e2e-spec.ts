@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { VotingKeys } from '../src/voting/voting-keys';
 import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './utils/app-cluster';
+import { inDoubtRecords } from './utils/suite-redis';
 import { metricsOf, Reply, request } from './utils/http';
 import {
   GraphqlBody,
@@ -161,6 +162,11 @@ async function voidedGroups(): Promise<number> {
   return Number((rows as { n: number }[])[0].n);
 }
 
+/** Every node's vote groups in doubt (group id -> record), as the registry holds them. */
+async function groupsInDoubt(): Promise<Record<string, string>> {
+  return Object.assign({}, ...(await inDoubtRecords(redis, 'vote')).values());
+}
+
 async function metric(name: string): Promise<number> {
   return Number((await metricsOf(node.url))[name]);
 }
@@ -192,7 +198,6 @@ beforeAll(async () => {
     VotingKeys.voteVersions,
     VotingKeys.votePending,
     VotingKeys.voteInflight,
-    VotingKeys.voteGroupsInDoubt,
   );
   mysql = await mysqlOf(env);
   node = await startNode(env, {
@@ -469,7 +474,7 @@ it('takes back a group that committed though it was answered SERVICE_UNAVAILABLE
     100,
   );
   await expectCommittedExactly([x, y]);
-  expect(await redis.hgetall(VotingKeys.voteGroupsInDoubt)).toEqual({});
+  expect(await groupsInDoubt()).toEqual({});
   const after = await votingState();
   if (after.ticket === before!.ticket) expect(after.uses).toBe(before!.uses);
   expect({ pending: after.pending, inflight: after.inflight }).toEqual({
@@ -492,7 +497,7 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     try {
       await voteCommittedButAnsweredInDoubt(doomed.url, [x, y]);
       // Recorded in Redis before the answer; then the node dies before it could settle the group.
-      expect(Object.keys(await redis.hgetall(VotingKeys.voteGroupsInDoubt))).toHaveLength(1);
+      expect(Object.keys(await groupsInDoubt())).toHaveLength(1);
       await doomed.stop('SIGKILL');
     } finally {
       mysqlProxy.resume();
@@ -509,10 +514,7 @@ it('takes back, when its node dies after answering SERVICE_UNAVAILABLE in doubt,
     await expectCommittedExactly([x, y]);
     expect(await metric('vote.groupsAdopted')).toBe(adoptedBefore + 1);
     await waitUntil(
-      async () =>
-        Object.keys(await redis.hgetall(VotingKeys.voteGroupsInDoubt)).length === 0
-          ? true
-          : undefined,
+      async () => (Object.keys(await groupsInDoubt()).length === 0 ? true : undefined),
       5000,
       'the record to be dropped',
       100,

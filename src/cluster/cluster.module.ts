@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { Metrics } from '../platform/metrics/metrics.service';
 import { LeaderLease } from './leadership/leader-lease.service';
 import { NodeIdentity } from './membership/node-identity';
+import { InDoubtRegistry } from './in-doubt/in-doubt-registry';
 import { NodeRegistry } from './membership/node-registry.service';
 
 /**
- * Cluster mechanisms: this node's identity, the registry of live nodes and the leader lease (the
- * arithmetic of leases of units is in ./leases). Knows nothing of features.
+ * Cluster mechanisms: this node's identity, the registry of live nodes, the leader lease and the
+ * registry of operations in doubt (the arithmetic of leases of units is in ./leases). Knows nothing
+ * of features.
  */
 @Module({
   providers: [
@@ -21,7 +23,8 @@ import { NodeRegistry } from './membership/node-registry.service';
     },
     NodeRegistry,
     LeaderLease,
+    InDoubtRegistry,
   ],
-  exports: [NodeIdentity, NodeRegistry, LeaderLease],
+  exports: [NodeIdentity, NodeRegistry, LeaderLease, InDoubtRegistry],
 })
 export class ClusterModule {}

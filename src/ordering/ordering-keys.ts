@@ -1,3 +1,5 @@
+import { ClusterKeys } from '../cluster/cluster-keys';
+
 /**
  * The ordering context's Redis keys, sharded by what they belong to (Redis Cluster hashes only the
  * part in braces, so keys of one tag share a slot and a script may touch them together):
@@ -5,10 +7,13 @@
  *   Redis command goes to its user's slot.
  * - `{f<id>}` per food: the pool and the ledger of the leases drawn on it. Only lease top-ups,
  *   give-backs, reclaims and the 250 ms stock reads touch it, never an order.
- * - `{l<lease>}` per stock lease: the orders its node answered 503 in doubt (only that node writes).
+ * - `{d<lease>}` per stock lease: the orders its node answered 503 in doubt (only that node writes).
  * - `{o}`: the dataset's ordering state version, the lease registry and the rebuild claim, written
  *   at most a few times a second, whatever the load.
  */
+/** The ordering context's namespace in the registry of operations in doubt. */
+export const IN_DOUBT_SCOPE = 'ord';
+
 export const OrderingKeys = {
   /** Id of the dataset the ordering keys below were built for (see DatasetService). */
   orderDataset: 'ord:{o}:dataset',
@@ -43,10 +48,11 @@ export const OrderingKeys = {
   /** Set of lease ids revoked (expired) whose units are not yet all back in the pools. */
   leasesRevoked: 'ord:{o}:leases-revoked',
   /**
-   * Set of the order ids of one lease that its node answered SERVICE_UNAVAILABLE while their
-   * commit was in doubt: whoever settles them takes them back even if they had committed.
+   * The record (InDoubtRegistry) of the orders of one lease that its node answered
+   * SERVICE_UNAVAILABLE while their commit was in doubt: whoever settles them takes them back even
+   * if they had committed.
    */
-  leaseInDoubt: (leaseId: string): string => `ord:{l${leaseId}}:in-doubt`,
+  leaseInDoubt: (leaseId: string): string => ClusterKeys.inDoubt(IN_DOUBT_SCOPE, leaseId),
   /** Pub/sub channel (per dataset): a node that lacks units of a food asks the others for theirs. */
   recallChannel: (version: string): string => `ord:recall:${version}`,
 } as const;

@@ -69,17 +69,6 @@ export class OrderingScripts {
     );
   }
 
-  /** Records an order of a lease answered 503 in doubt; false if its reclaimer closed the record. */
-  async leaseInDoubtAdd(leaseId: string, orderId: string): Promise<boolean> {
-    const keys = [OrderingKeys.leaseInDoubt(leaseId)];
-    return (await runScript<number>(this.redis, 'lease-in-doubt-add', keys, [orderId])) === 1;
-  }
-
-  /** A revoked lease's orders in doubt, its record closed to later additions in the same step. */
-  leaseInDoubtClose(leaseId: string): Promise<string[]> {
-    return runScript(this.redis, 'lease-in-doubt-close', [OrderingKeys.leaseInDoubt(leaseId)], []);
-  }
-
   /** Registers (`join`) or extends (`renew`) a lease; false if it is not valid (any more). */
   async leaseHeartbeat(leaseId: string, ttlMs: number, mode: 'join' | 'renew'): Promise<boolean> {
     const keys = [OrderingKeys.leases, OrderingKeys.leasesRevoked];

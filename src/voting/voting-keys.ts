@@ -22,10 +22,4 @@ export const VotingKeys = {
   votePending: 'vote:{v}:pending',
   /** Hash vote token -> "<Redis ms>:<user ids>" of each vote between its Redis step and settling. */
   voteInflight: 'vote:{v}:inflight',
-  /**
-   * Hash group id -> JSON of a vote commit group answered SERVICE_UNAVAILABLE while its outcome
-   * was unknown (its node, when, its totals and ticket uses): whoever settles it (its node, or the
-   * leader once that node died) takes its votes back if it had committed.
-   */
-  voteGroupsInDoubt: 'vote:{v}:groups-in-doubt',
 } as const;

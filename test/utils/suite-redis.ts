@@ -77,6 +77,34 @@ export async function clientReady(redis: Redis | Cluster): Promise<void> {
 }
 
 /**
+ * Every record of operations in doubt of a product (`scope`: `ord`, `vote`) on every server, owner
+ * -> its entries (id -> payload), the `#closed` mark left out: what the InDoubtRegistry holds.
+ */
+export async function inDoubtRecords(
+  redis: Redis | Cluster,
+  scope: string,
+): Promise<Map<string, Record<string, string>>> {
+  const prefix = keyPrefixOf(redis);
+  await clientReady(redis);
+  const records = new Map<string, Record<string, string>>();
+  for (const server of mastersOf(redis)) {
+    let cursor = '0';
+    do {
+      const pattern = `${globLiteral(`${prefix}${scope}:{d`)}*}:in-doubt`;
+      const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const own = key.slice(prefix.length);
+        const entries = await redis.hgetall(own);
+        delete entries['#closed'];
+        records.set(own.slice(`${scope}:{d`.length, -'}:in-doubt'.length), entries);
+      }
+    } while (cursor !== '0');
+  }
+  return records;
+}
+
+/**
  * Deletes every key under the client's prefix on every server (each master of a cluster), and
  * nothing else: what a suite's FLUSHDB meant before suites shared databases. Returns how many.
  */

@@ -73,6 +73,12 @@ export class NodeRegistry implements OnApplicationBootstrap, OnApplicationShutdo
     return new Set(nodeIds.filter((_, i) => Number(expiries[i] ?? -Infinity) >= now));
   }
 
+  /** The nodes still listed whose heartbeat expired on Redis' clock (dead for everyone). */
+  async dead(): Promise<string[]> {
+    const now = redisTimeMs((await this.redis.time()) as unknown as [string, string]);
+    return this.redis.zrangebyscore(ClusterKeys.nodes, '-inf', `(${now}`);
+  }
+
   private async heartbeat(): Promise<void> {
     const ttl = this.config.LEASE_TTL_MS;
     await runScript(

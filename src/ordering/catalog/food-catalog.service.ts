@@ -55,7 +55,9 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
   async loadDataset({ version }: DatasetInfo): Promise<void> {
     await this.load();
     await this.stateBuilder.ensure(version);
-    await this.refresh();
+    // With the version being loaded (not yet the current one): the stock lease starts before the
+    // node reports ready.
+    await this.refresh(version);
   }
 
   find(id: number): Food | undefined {
@@ -99,8 +101,7 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
     this.foods = new Map(ordered.map((f) => [f.id, f]));
   }
 
-  private async refresh(): Promise<void> {
-    const version = this.dataset.current?.version;
+  private async refresh(version = this.dataset.current?.version): Promise<void> {
     if (version === undefined) return;
     const ids = this.ordered.map((f) => f.id);
     const [[built, generation], stocks] = await Promise.all([

@@ -106,7 +106,7 @@ class FakeMySql {
   soldOnLease(leaseId: string) {
     if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
     if (!this.voids.has(leaseFence(leaseId))) throw new Error('counted before the fence');
-    return Promise.resolve(new Map<number, number>());
+    return Promise.resolve({ units: new Map<number, number>(), orders: [] });
   }
 }
 
@@ -138,6 +138,7 @@ beforeEach(async () => {
     },
     settledInDoubt: (leaseId: string, ids: readonly string[]) =>
       redis.srem(OrderingKeys.leaseInDoubt(leaseId), ...ids).then(() => undefined),
+    markOrdered: () => Promise.resolve(),
   };
   const moduleRef = await Test.createTestingModule({
     providers: [

@@ -124,11 +124,11 @@ class FakeMySql {
   soldOnLease(leaseId: string) {
     if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
     if (!this.voids.has(leaseFence(leaseId))) throw new Error('counted before the fence');
-    const sold = new Map<number, number>();
-    for (const order of this.orders.values())
-      if (order.leaseId === leaseId)
-        for (const i of order.items) sold.set(i.food_id, (sold.get(i.food_id) ?? 0) + i.count);
-    return Promise.resolve(sold);
+    const units = new Map<number, number>();
+    const mine = [...this.orders].filter(([, order]) => order.leaseId === leaseId);
+    for (const [, order] of mine)
+      for (const i of order.items) units.set(i.food_id, (units.get(i.food_id) ?? 0) + i.count);
+    return Promise.resolve({ units, orders: mine.map(([id]) => ({ id, userId: 0 })) });
   }
 }
 
@@ -151,6 +151,7 @@ beforeEach(async () => {
     },
     settledInDoubt: (leaseId: string, ids: readonly string[]) =>
       redis.srem(OrderingKeys.leaseInDoubt(leaseId), ...ids).then(() => undefined),
+    markOrdered: () => Promise.resolve(),
   };
   const moduleRef = await Test.createTestingModule({
     providers: [

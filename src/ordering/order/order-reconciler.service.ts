@@ -131,7 +131,9 @@ export class OrderReconciler implements OnApplicationBootstrap, OnApplicationShu
     const sold = await this.repository.soldOnLease(leaseId);
     let returned = 0;
     for (const food of this.foods.all())
-      returned += await this.scripts.leaseReclaim(food.id, leaseId, sold.get(food.id) ?? 0);
+      returned += await this.scripts.leaseReclaim(food.id, leaseId, sold.units.get(food.id) ?? 0);
+    // Its node may have died between a commit and the user's marker (a cache, written after).
+    await this.stock.markOrdered(sold.orders);
     await this.redis.srem(OrderingKeys.leasesRevoked, leaseId);
     this.logger.warn(
       `Reclaimed the expired stock lease ${leaseId}: ${returned} units back in the pools` +

@@ -114,17 +114,21 @@ export class OrderRepository {
     await this.db.query('INSERT IGNORE INTO order_void (id) VALUES (?)', [leaseFence(leaseId)]);
   }
 
-  /** The units per food the committed orders of a lease hold: final once it is fenced. */
-  async soldOnLease(leaseId: string): Promise<Map<number, number>> {
-    const rows: { items: string }[] = await this.db.query(
-      'SELECT items FROM `order` WHERE lease_id = ?',
+  /**
+   * The committed orders of a lease and the units per food they hold: final once it is fenced.
+   */
+  async soldOnLease(
+    leaseId: string,
+  ): Promise<{ units: Map<number, number>; orders: { id: string; userId: number }[] }> {
+    const rows: { id: string; user_id: number; items: string }[] = await this.db.query(
+      'SELECT id, user_id, items FROM `order` WHERE lease_id = ?',
       [leaseId],
     );
-    const sold = new Map<number, number>();
+    const units = new Map<number, number>();
     for (const row of rows)
       for (const item of parseItems(row.items))
-        sold.set(item.food_id, (sold.get(item.food_id) ?? 0) + item.count);
-    return sold;
+        units.set(item.food_id, (units.get(item.food_id) ?? 0) + item.count);
+    return { units, orders: rows.map((r) => ({ id: r.id, userId: Number(r.user_id) })) };
   }
 
   async findByUser(userId: number): Promise<OrderRow[]> {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { InDoubtRegistry } from '../../cluster/in-doubt/in-doubt-registry';
 import { expect } from 'expect';
 import { beforeEach, describe, it } from 'node:test';
 import { AppConfig } from '../../platform/config/app-config';
@@ -10,7 +11,6 @@ import { REDIS } from '../../platform/redis/redis.constants';
 import { CartService } from '../cart/cart.service';
 import { FoodCatalog } from '../catalog/food-catalog.service';
 import { OrderingKeys } from '../ordering-keys';
-import { OrderingScripts } from '../ordering-scripts';
 import type { CartItem } from '../stock/cart-items';
 import { StockLeases, Taken } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
@@ -114,7 +114,7 @@ beforeEach(async () => {
       OrderCommitter,
       Metrics,
       { provide: REDIS, useValue: redis },
-      { provide: OrderingScripts, useValue: {} },
+      { provide: InDoubtRegistry, useValue: {} },
       { provide: StockLeases, useValue: leases },
       { provide: OrderRepository, useValue: mysql },
       { provide: AppConfig, useValue: { COMMIT_BATCH_MAX: 64 } },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { InDoubtRegistry } from '../../cluster/in-doubt/in-doubt-registry';
 import { expect } from 'expect';
 import { beforeEach, describe, it } from 'node:test';
 import { AppConfig } from '../../platform/config/app-config';
@@ -11,7 +12,6 @@ import { REDIS } from '../../platform/redis/redis.constants';
 import { CartService } from '../cart/cart.service';
 import { FoodCatalog } from '../catalog/food-catalog.service';
 import { OrderingKeys } from '../ordering-keys';
-import { OrderingScripts } from '../ordering-scripts';
 import type { CartItem } from '../stock/cart-items';
 import { StockLeases, Taken } from '../stock/stock-leases.service';
 import { StockService } from '../stock/stock.service';
@@ -54,7 +54,7 @@ class FakeRedis {
     this.strings.set(key, value);
     return Promise.resolve('OK');
   }
-  leaseInDoubtAdd(lease: string, id: string) {
+  record(_scope: string, lease: string, id: string) {
     if (this.refuseWrites) return Promise.reject(new Error("Stream isn't writeable"));
     const key = OrderingKeys.leaseInDoubt(lease);
     this.sets.set(key, new Set([...(this.sets.get(key) ?? []), id]));
@@ -128,7 +128,7 @@ beforeEach(async () => {
       OrderCommitter,
       Metrics,
       { provide: REDIS, useValue: redis },
-      { provide: OrderingScripts, useValue: redis }, // its leaseInDoubtAdd
+      { provide: InDoubtRegistry, useValue: redis }, // its record()
       { provide: StockLeases, useValue: leases },
       { provide: OrderRepository, useValue: mysql },
       { provide: AppConfig, useValue: { COMMIT_BATCH_MAX: 64 } },

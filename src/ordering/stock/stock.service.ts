@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InDoubtRegistry } from '../../cluster/in-doubt/in-doubt-registry';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
 import { Labels, Metrics } from '../../platform/metrics/metrics.service';
@@ -6,8 +7,7 @@ import { mayHaveRun } from '../../platform/redis/redis-errors';
 import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
 import type { RedisClient } from '../../platform/redis/redis.constants';
 import { REDIS } from '../../platform/redis/redis.constants';
-import { OrderingKeys } from '../ordering-keys';
-import { OrderingScripts } from '../ordering-scripts';
+import { IN_DOUBT_SCOPE, OrderingKeys } from '../ordering-keys';
 import { CartItem, parseCart } from './cart-items';
 import { StockLeases, Taken } from './stock-leases.service';
 
@@ -33,17 +33,19 @@ export class StockService {
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly leases: StockLeases,
-    private readonly scripts: OrderingScripts,
+    private readonly inDoubt: InDoubtRegistry,
     metrics: Metrics,
   ) {
     const byFood = (units: Iterable<[number, number]>): Array<[Labels, number]> =>
       [...units].map(([food, n]) => [{ food: String(food) }, n]);
     metrics.gaugeFamily(
       'stock_pool_units',
-      "Units of each food in its pool, as of this node's last exchange with it",
+      "Units of each food in its pool, as of this node's last read or exchange with it",
       ['food'],
       () => byFood(this.leases.pools),
-      'max',
+      // The workers' views are taken at different moments; the lowest is the one that has seen
+      // the latest top-ups, so pool + leased never counts a leased unit twice.
+      'min',
     );
     metrics.gaugeFamily(
       'stock_leased_units',
@@ -101,15 +103,16 @@ export class StockService {
    * it back even if it had committed. False if the lease's reclaimer has already read the record.
    */
   markRefusedInDoubt(reservation: Reservation): Promise<boolean> {
-    return this.scripts.leaseInDoubtAdd(reservation.taken.leaseId, reservation.orderId);
+    const { taken, orderId } = reservation;
+    return this.inDoubt.record(IN_DOUBT_SCOPE, taken.leaseId, orderId);
   }
 
   /** For the reclaimer of a revoked lease: its orders in doubt, the record closed to additions. */
-  closeInDoubt(leaseId: string): Promise<string[]> {
-    return this.scripts.leaseInDoubtClose(leaseId);
+  async closeInDoubt(leaseId: string): Promise<string[]> {
+    return [...(await this.inDoubt.close(IN_DOUBT_SCOPE, leaseId)).keys()];
   }
 
-  async settledInDoubt(leaseId: string, orderIds: readonly string[]): Promise<void> {
-    if (orderIds.length > 0) await this.redis.srem(OrderingKeys.leaseInDoubt(leaseId), ...orderIds);
+  settledInDoubt(leaseId: string, orderIds: readonly string[]): Promise<void> {
+    return this.inDoubt.settled(IN_DOUBT_SCOPE, leaseId, orderIds);
   }
 }

@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { RedisClient } from '../../platform/redis/redis.constants';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InDoubtRegistry } from '../../cluster/in-doubt/in-doubt-registry';
 import { NodeIdentity } from '../../cluster/membership/node-identity';
 import { NodeRegistry } from '../../cluster/membership/node-registry.service';
 import { RetryLater } from '../../platform/resilience/retry-later';
 import { Metrics } from '../../platform/metrics/metrics.service';
-import { REDIS } from '../../platform/redis/redis.constants';
-import { VotingKeys } from '../voting-keys';
 import type { SettleOutcome } from './commit-outcome';
 import {
   InDoubtGroup,
@@ -18,7 +16,12 @@ import { VoteLedger } from './vote-ledger.service';
 
 export type { InDoubtGroup } from './in-doubt-group-record';
 
+/** A group being settled: whose record holds it, and how it settles once MySQL said. */
+type Unsettled = InDoubtGroup & { owner: string; settleAs?: SettleOutcome };
+
 const EVERY_MS = 500;
+/** The voting context's namespace in the registry of operations in doubt (InDoubtRegistry). */
+export const IN_DOUBT_SCOPE = 'vote';
 /** Half the hour vote_group rows are kept (VoteGroupPruneJob): a pruned group cannot be told apart. */
 const FOR_MS = 30 * 60_000;
 
@@ -29,17 +32,18 @@ const FOR_MS = 30 * 60_000;
  * then it is settled in Redis. Until then its votes stay in flight there, so their users' queries
  * read MySQL instead of a cached count.
  *
- * Each group is also recorded in Redis before its votes are answered, and the record is dropped
- * once the group is settled. Should its node die first (or stop with it unsettled), the leader
- * adopts it ({@link adoptOrphans}) once that node's lease has expired, and settles it the same
- * way. Settling is safe to repeat and to run on two nodes at once (a paused node that comes back):
+ * Each group is also recorded in the registry of operations in doubt (InDoubtRegistry, under
+ * its node) before its votes are answered, and its entry is dropped once the group is settled.
+ * Should its node die first (or stop with it unsettled), the leader adopts it ({@link
+ * adoptOrphans}) once that node's heartbeat has expired, closing the node's record as it reads
+ * it, and settles it the same way. Settling is safe to repeat and to run on two nodes at once (a paused node that comes back):
  * MySQL serialises the two reverts on the group's row, and a second Redis settle only drops
  * cached counts again.
  */
 @Injectable()
 export class InDoubtVoteGroups implements OnApplicationShutdown {
   private readonly logger = new Logger(InDoubtVoteGroups.name);
-  private readonly groups = new RetryLater<InDoubtGroup & { settleAs?: SettleOutcome }>({
+  private readonly groups = new RetryLater<Unsettled>({
     everyMs: EVERY_MS,
     forMs: FOR_MS,
     attempt: (group) => this.settle(group),
@@ -50,7 +54,7 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
   });
 
   constructor(
-    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly records: InDoubtRegistry,
     private readonly repository: VoteCountRepository,
     private readonly ledger: VoteLedger,
     private readonly registry: NodeRegistry,
@@ -66,18 +70,19 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
 
   /**
    * Takes on a group before its votes are answered: recorded in Redis first, so that it outlives
-   * this node. If Redis cannot take the record, only this node knows of the group (logged).
+   * this node. If Redis cannot take the record, or the leader already closed this node's record
+   * (it stalled past its heartbeat), only this node knows of the group (logged).
    */
   async add(group: InDoubtGroup): Promise<void> {
     const record = encodeInDoubtGroup({ group, nodeId: this.node.id, at: Date.now() });
-    await this.redis
-      .hset(VotingKeys.voteGroupsInDoubt, group.groupId, record)
-      .catch((e: Error) =>
-        this.logger.error(
-          `Could not record vote group ${group.groupId} as in doubt (${e.message}): should this node die before settling it, it counts if it committed`,
-        ),
+    const recorded = await this.records
+      .record(IN_DOUBT_SCOPE, this.node.id, group.groupId, record)
+      .catch((e: Error) => e);
+    if (recorded !== true)
+      this.logger.error(
+        `Could not record vote group ${group.groupId} as in doubt (${recorded === false ? "the leader already took over this node's record" : recorded.message}): should this node die before settling it, it counts if it committed`,
       );
-    this.groups.add(group.groupId, { ...group });
+    this.groups.add(group.groupId, { ...group, owner: this.node.id });
   }
 
   /**
@@ -85,35 +90,35 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
    * heartbeat expired: NodeRegistry). Returns how many it adopted now.
    */
   async adoptOrphans(): Promise<number> {
-    const records = await this.redis.hgetall(VotingKeys.voteGroupsInDoubt);
     const orphans: InDoubtGroupRecord[] = [];
-    for (const [groupId, value] of Object.entries(records)) {
-      const record = decodeInDoubtGroup(groupId, value);
-      if (!record) {
-        this.logger.error(
-          `Dropping an unreadable in-doubt vote group record ${groupId}: ${value.slice(0, 200)}`,
-        );
-        await this.redis.hdel(VotingKeys.voteGroupsInDoubt, groupId);
-      } else if (record.nodeId !== this.node.id && !this.groups.has(groupId)) orphans.push(record);
+    for (const owner of await this.registry.dead()) {
+      if (owner === this.node.id) continue;
+      for (const [groupId, value] of await this.records.close(IN_DOUBT_SCOPE, owner)) {
+        const record = decodeInDoubtGroup(groupId, value);
+        if (!record) {
+          this.logger.error(
+            `Dropping an unreadable in-doubt vote group record ${groupId}: ${value.slice(0, 200)}`,
+          );
+          await this.records.settled(IN_DOUBT_SCOPE, owner, [groupId]);
+        } else if (!this.groups.has(groupId)) orphans.push({ ...record, nodeId: owner });
+      }
     }
-    if (orphans.length === 0) return 0;
-    const alive = await this.registry.alive([...new Set(orphans.map((r) => r.nodeId))]);
     let adopted = 0;
-    for (const { group, nodeId, at } of orphans.filter((r) => !alive.has(r.nodeId))) {
+    for (const { group, nodeId, at } of orphans) {
       const left = at + FOR_MS - Date.now();
       if (left <= 0) {
         // Its vote_group row may be pruned soon, after which a revert could not tell it committed.
         this.logger.error(
           `Vote group ${group.groupId} of dead node ${nodeId} has waited over ${FOR_MS / 60_000} min: given up; if it committed, its votes count`,
         );
-        await this.redis.hdel(VotingKeys.voteGroupsInDoubt, group.groupId);
+        await this.records.settled(IN_DOUBT_SCOPE, nodeId, [group.groupId]);
         continue;
       }
       this.logger.warn(
         `Adopting vote group ${group.groupId} (${group.uses.length} vote(s) answered SERVICE_UNAVAILABLE) of dead node ${nodeId}`,
       );
       this.metrics.inc('vote.groupsAdopted');
-      this.groups.add(group.groupId, { ...group }, left);
+      this.groups.add(group.groupId, { ...group, owner: nodeId }, left);
       adopted++;
     }
     return adopted;
@@ -130,7 +135,7 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
   }
 
   /** MySQL first (once), then Redis, then the record goes; a throw means "try again next round". */
-  private async settle(group: InDoubtGroup & { settleAs?: SettleOutcome }): Promise<void> {
+  private async settle(group: Unsettled): Promise<void> {
     if (group.settleAs === undefined) {
       const found = await this.repository.revertUnlessVoid(group.groupId, group.totals);
       // 'was-void': someone settled it before (another node, or an attempt whose answer was lost),
@@ -150,6 +155,6 @@ export class InDoubtVoteGroups implements OnApplicationShutdown {
       }
     }
     await this.ledger.settle(group.uses, group.settleAs);
-    await this.redis.hdel(VotingKeys.voteGroupsInDoubt, group.groupId);
+    await this.records.settled(IN_DOUBT_SCOPE, group.owner, [group.groupId]);
   }
 }
