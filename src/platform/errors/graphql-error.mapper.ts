@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { DomainError } from './domain-error';
+import { isStoreFailure } from './store-failure';
 import { ERROR_CATALOG, ErrorCode } from './error-codes';
 import { FASTIFY_CODES } from './fastify-codes';
 
@@ -37,7 +38,8 @@ export function unbundle(error: GraphQLError): GraphQLError[] {
  * `extensions.code`. A DomainError thrown by a resolver or a hook gets its code and message
  * (TICKET_INVALID: `ticket 失效`); graphql-js' syntax errors become GRAPHQL_PARSE_FAILED (the token
  * limit's, QUERY_TOO_LARGE), its validation and variable errors GRAPHQL_VALIDATION_FAILED, a request
- * body Fastify refused BAD_REQUEST (or the HTTP mapper's code). Anything else is a bug:
+ * body Fastify refused BAD_REQUEST (or the HTTP mapper's code), a store that could not answer
+ * SERVICE_UNAVAILABLE (isStoreFailure). Anything else is a bug:
  * `onUnexpected` sees it, the client gets INTERNAL_ERROR only.
  */
 export function toContractError(
@@ -70,6 +72,12 @@ export function toContractError(
     if (code === 'FST_ERR_VALIDATION' || code.startsWith('MER_ERR_'))
       return withCode(error, ErrorCode.BAD_REQUEST, error.message);
   }
+  if (isStoreFailure(original))
+    return withCode(
+      error,
+      ErrorCode.SERVICE_UNAVAILABLE,
+      ERROR_CATALOG.SERVICE_UNAVAILABLE.message,
+    );
   onUnexpected(original);
   return withCode(error, ErrorCode.INTERNAL_ERROR, ERROR_CATALOG.INTERNAL_ERROR.message);
 }

@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { DomainError } from './domain-error';
 import { ERROR_CATALOG, ErrorCode } from './error-codes';
 import { FASTIFY_CODES } from './fastify-codes';
+import { isStoreFailure } from './store-failure';
 
 export interface HttpErrorBody {
   code: ErrorCode;
@@ -42,6 +43,7 @@ export function toHttpError(error: unknown): {
       ? error.getStatus()
       : (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status in STATUS_CODES) return fromCode(STATUS_CODES[status]);
+  if (isStoreFailure(error)) return fromCode(ErrorCode.SERVICE_UNAVAILABLE);
   return { ...fromCode(ErrorCode.INTERNAL_ERROR), unexpected: true };
 }
 
