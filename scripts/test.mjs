@@ -33,6 +33,7 @@ const CLUSTER_SUITES = [
   'voting-leader',
   'vote-settle',
   'redis-prefix',
+  'in-doubt-registry',
 ];
 
 /**
