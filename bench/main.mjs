@@ -59,8 +59,9 @@ function benchEnv(base, workers, redisCluster) {
     ...(redisCluster ? clusterEnv(base) : singleRedisEnv(base)),
     NODE_ENV: 'production',
     TOKEN_SECRET: `bench-${randomBytes(16).toString('hex')}`,
-    // The app's default level, at which it writes a line per request (LOG_REQUESTS, on unless
-    // --log-requests off says otherwise): what is measured is the app as it runs by default.
+    // The app's default level, at which it writes its request lines (LOG_REQUESTS: the app's own
+    // default, errors only, unless --log-requests says otherwise): what is measured is the app as
+    // it runs by default.
     LOG_LEVEL: 'log',
     WORKERS: String(workers),
     // The usage cap out of the way: the bench measures votes, not refusals.

@@ -245,7 +245,7 @@ describe('logs', () => {
   test('a production node writes JSON lines, one boot summary, request lines with ids', async () => {
     const node = await startNode(env, {
       workers: 2,
-      env: { NODE_ENV: 'production', LOG_LEVEL: 'log' },
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'log', LOG_REQUESTS: 'all' },
     });
     try {
       const given = await request('GET', `${node.url}/foods`, {
@@ -294,7 +294,9 @@ describe('logs', () => {
   }, 60_000);
 
   test('a line written while serving a request carries its id', async () => {
-    const node = await startNode(env, { env: { LOG_FORMAT: 'json', LOG_LEVEL: 'warn' } });
+    const node = await startNode(env, {
+      env: { LOG_FORMAT: 'json', LOG_LEVEL: 'warn', LOG_REQUESTS: 'all' },
+    });
     try {
       const name = env.users[2].name;
       for (let i = 1; i <= 3; i++) {

@@ -28,7 +28,8 @@ describe('validateConfig', () => {
   });
 
   it('reads LOG_REQUESTS as all, errors or off, with true and false for all and off', () => {
-    expect(validateConfig({}).LOG_REQUESTS).toBe('all');
+    expect(validateConfig({}).LOG_REQUESTS).toBe('errors');
+    expect(validateConfig({ LOG_REQUESTS: 'all' }).LOG_REQUESTS).toBe('all');
     expect(validateConfig({ LOG_REQUESTS: 'errors' }).LOG_REQUESTS).toBe('errors');
     expect(validateConfig({ LOG_REQUESTS: 'true' }).LOG_REQUESTS).toBe('all');
     expect(validateConfig({ LOG_REQUESTS: 'false' }).LOG_REQUESTS).toBe('off');
