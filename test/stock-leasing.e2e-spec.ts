@@ -160,7 +160,7 @@ describe('stock leasing across nodes', () => {
   });
 
   it('kill -9 of a node holding leases mid-sale (demand above supply): every unit sold exactly once, its lease back within LEASE_TTL', async () => {
-    await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
+    await generateDataset(env, { users: 700, foods: FOODS, stock: 40 });
     const { node: a } = await startWithLease();
     const { node: b, lease } = await startWithLease();
     // Warm up node b so that it leases chunks: steady single-unit sales through it for a while.
@@ -184,8 +184,9 @@ describe('stock leasing across nodes', () => {
       expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 1500);
       await new Promise((r) => setTimeout(r, 50));
     }
-    // Demand above supply through the survivor sells every unit left exactly once.
-    const last = await clients([a], 341, 50);
+    // Demand above supply through the survivor (60 orders per food, more than any food has)
+    // sells every unit left exactly once, even if orders were refused before the reclaim.
+    const last = await clients([a], 341, 300);
     const lastReplies = await Promise.all(
       last.map(async (client, i) => client.order(await client.cartWith([[(i % FOODS) + 1, 1]]))),
     );
