@@ -6,10 +6,10 @@ export const ClusterKeys = {
   /** Sorted set node id -> expiry of its last heartbeat (Redis time, ms): who is alive. */
   nodes: 'cluster:nodes',
   /**
-   * Leader lease: "<nodeId>:<epoch>" with a TTL. Tagged `{v}` because the ticket rotation script
+   * Leader lease: "<nodeId>:<epoch>" with a TTL. Tagged `{ticket}` because the ticket rotation script
    * reads it as its fence; `cluster:` so a dataset reset never deposes the leader.
    */
-  leader: 'cluster:{v}:leader',
+  leader: 'cluster:{ticket}:leader',
   /**
    * Hash operation id -> payload of one owner's operations answered SERVICE_UNAVAILABLE in doubt
    * (`#closed` once a successor read it), on the owner's own slot, under the product's namespace
@@ -17,5 +17,5 @@ export const ClusterKeys = {
    */
   inDoubt: (scope: string, owner: string): string => `${scope}:{d${owner}}:in-doubt`,
   /** Incremented on every leader acquisition: the fencing epoch. */
-  leaderEpoch: 'cluster:{v}:epoch',
+  leaderEpoch: 'cluster:{ticket}:epoch',
 } as const;

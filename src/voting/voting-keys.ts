@@ -1,25 +1,28 @@
 /**
- * The voting context's Redis keys. Keys one Lua script touches together share the hash tag `{v}`,
- * so the scripts run unchanged on Redis Cluster.
+ * The voting context's Redis keys, tagged by the entity they belong to: the ticket's state on the
+ * `{ticket}` slot (with the leader lease, which fences a rotation), and each user's count, version
+ * and in-flight marks on the user's own slot `{u<id>}` (shared with that user's ordering keys). A
+ * script touches one slot; a vote for three users makes one call on each user's slot.
  */
 export const VotingKeys = {
   /** The ticket in force. No TTL: valid until the next rotation replaces it (no gap). */
-  ticket: 'vote:{v}:ticket',
-  /** Votes taken with the ticket in force. */
-  ticketUses: 'vote:{v}:uses',
+  ticket: 'vote:{ticket}:current',
+  /** Uses of the ticket in force granted to nodes (allowances), never above TICKET_MAX_USES. */
+  ticketUses: 'vote:{ticket}:uses',
   /** The ticket just replaced and its uses, kept for TICKET_GRACE_MS (absent when the grace is 0). */
-  previousTicket: 'vote:{v}:ticket:prev',
-  previousTicketUses: 'vote:{v}:uses:prev',
+  previousTicket: 'vote:{ticket}:prev',
+  previousTicketUses: 'vote:{ticket}:uses:prev',
   /** Hash of the last rotation: epoch (fence), at (Redis TIME, ms), by (node id). */
-  ticketRotation: 'vote:{v}:rotation',
+  ticketRotation: 'vote:{ticket}:rotation',
   /** List of the last rotations as "at epoch nodeId", newest first (operations and tests). */
-  ticketRotationLog: 'vote:{v}:rotation-log',
-  /** Hash user id -> cached vote count (cache-aside over vote_count). */
-  voteCounts: 'vote:{v}:counts',
-  /** Hash user id -> version, bumped by every vote step; a cache fill needs it unchanged. */
-  voteVersions: 'vote:{v}:versions',
-  /** Hash user id -> votes between their Redis step and their cache update; a fill needs 0. */
-  votePending: 'vote:{v}:pending',
-  /** Hash vote token -> "<Redis ms>:<user ids>" of each vote between its Redis step and settling. */
-  voteInflight: 'vote:{v}:inflight',
+  ticketRotationLog: 'vote:{ticket}:rotation-log',
+  /**
+   * Hash of one user's votes in Redis: `c` cached count (cache-aside over vote_count), `v` version
+   * (bumped by every vote step; a cache fill needs it unchanged), `p` votes in flight (between
+   * their Redis step and their settle; a cached count is served and filled only at 0), and
+   * `f:<vote token>` the Redis time (ms) each of those votes was marked.
+   */
+  userVotes: (userId: number | string): string => `vote:{u${userId}}:votes`,
+  /** Pub/sub: a node out of uses of a ticket asks the others for theirs (message: node|ticket). */
+  recallChannel: 'vote:recall',
 } as const;

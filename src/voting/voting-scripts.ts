@@ -3,15 +3,22 @@ import type { RedisClient } from '../platform/redis/redis.constants';
 import { ClusterKeys } from '../cluster/cluster-keys';
 import { REDIS } from '../platform/redis/redis.constants';
 import { runScript } from '../platform/redis/redis-scripts';
-import { TICKET_STATE_KEYS } from './ticket/ticket-keys';
-import { VOTE_KEYS } from './vote/vote-keys';
+import { TICKET_STATE_KEYS, TICKET_USE_KEYS } from './ticket/ticket-keys';
 import { VotingKeys } from './voting-keys';
 
-/** vote-take.lua's answer: the use was taken, or why not (nothing was written then). */
-export type TakeStatus = 'OK' | 'TICKET_INVALID' | 'TICKET_EXHAUSTED';
+/** ticket-allow.lua's answer (see its header). */
+export type AllowReply =
+  | [status: 'OK' | 'TICKET_EXHAUSTED', granted: number, validForMs: number, inForce: 0 | 1]
+  | [status: 'TICKET_INVALID'];
 
 /** ticket-rotate.lua's answer: {'OK', at} | {'TOO_SOON', ms to wait} | {'FENCED'}. */
 export type RotateReply = [status: 'OK' | 'TOO_SOON' | 'FENCED', value?: number];
+
+/** vote-cache-read.lua's answer: the count that may be served (or null), and the user's version. */
+export type CachedCount = [count: string | null, version: string];
+
+/** The ticket's keys but the rotation hash: what ticket-return.lua takes. */
+const RETURN_KEYS = TICKET_USE_KEYS.slice(0, 4);
 
 /**
  * The voting context's Lua scripts as typed calls: each method owns its script's key list and the
@@ -21,48 +28,49 @@ export type RotateReply = [status: 'OK' | 'TOO_SOON' | 'FENCED', value?: number]
 export class VotingScripts {
   constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
-  /** Checks `ticket` is in force and has a use left, takes it, and marks `token` in flight. */
-  async take(
-    token: string,
-    ticket: string,
-    maxUses: number,
-    userIds: readonly number[],
-  ): Promise<TakeStatus> {
-    const [status] = await runScript<[TakeStatus]>(this.redis, 'vote-take', VOTE_KEYS.take, [
-      token,
+  /** Grants up to `wanted` uses of `ticket` (on the ticket's slot). */
+  allow(ticket: string, wanted: number, maxUses: number, intervalMs: number): Promise<AllowReply> {
+    return runScript<AllowReply>(this.redis, 'ticket-allow', TICKET_USE_KEYS, [
       ticket,
+      wanted,
       maxUses,
-      ...userIds,
+      intervalMs,
     ]);
-    return status;
   }
 
-  /** Records a commit group's outcome: `args` is the outcome, then token, ticket, n, user ids per vote. */
-  settle(args: readonly (string | number)[]): Promise<unknown> {
-    return runScript(this.redis, 'vote-settle', VOTE_KEYS.settle, args);
+  /** The ticket in force (null before the first rotation) and how long it surely stays so. */
+  peekTicket(intervalMs: number): Promise<[ticket: string | null, validForMs: number]> {
+    const keys = [VotingKeys.ticket, VotingKeys.ticketRotation];
+    return runScript(this.redis, 'ticket-peek', keys, [intervalMs]);
   }
 
-  /** Ends votes in flight for longer than `abandonedAfterMs`; resolves to how many. */
-  async heal(abandonedAfterMs: number): Promise<number> {
-    return Number(
-      await runScript(this.redis, 'vote-cache-heal', VOTE_KEYS.heal, [abandonedAfterMs]),
-    );
+  /** Gives `uses` unspent uses of `ticket` back; resolves to how many were taken back. */
+  async giveBack(ticket: string, uses: number): Promise<number> {
+    return Number(await runScript(this.redis, 'ticket-return', RETURN_KEYS, [ticket, uses]));
   }
 
-  /** A user's cached count, or null when not cached or a vote for them is pending. */
-  cachedCount(userField: string): Promise<string | null> {
-    return runScript<string | null>(
-      this.redis,
-      'vote-cache-read',
-      [VotingKeys.voteCounts, VotingKeys.votePending],
-      [userField],
-    );
+  /** Marks the vote `token` in flight on the user's slot (safe to resend). */
+  mark(userId: number, token: string): Promise<unknown> {
+    return runScript(this.redis, 'vote-mark', [VotingKeys.userVotes(userId)], [token]);
+  }
+
+  /** Ends the user's votes `tokens` of one commit group with `outcome`. */
+  settle(userId: number, outcome: string, tokens: readonly string[]): Promise<unknown> {
+    return runScript(this.redis, 'vote-settle', [VotingKeys.userVotes(userId)], [outcome, ...tokens]);
+  }
+
+  /** A user's cached count (null when not cached or a vote for them is in flight) and version. */
+  cachedCount(userId: number): Promise<CachedCount> {
+    return runScript<CachedCount>(this.redis, 'vote-cache-read', [VotingKeys.userVotes(userId)], []);
   }
 
   /** Caches `count` read at `version`, unless a vote moved the version since: 1 if stored. */
-  fillCount(userField: string, count: number, version: string): Promise<number> {
-    const keys = [VotingKeys.voteCounts, VotingKeys.voteVersions, VotingKeys.votePending];
-    return runScript<number>(this.redis, 'vote-cache-fill', keys, [userField, count, version]);
+  fillCount(userId: number, count: number, version: string, abandonedAfterMs: number): Promise<number> {
+    return runScript<number>(this.redis, 'vote-cache-fill', [VotingKeys.userVotes(userId)], [
+      count,
+      version,
+      abandonedAfterMs,
+    ]);
   }
 
   /** Writes a new ticket, fenced by the leader term `owner`/`epoch` and one interval on Redis' clock. */

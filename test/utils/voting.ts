@@ -79,10 +79,49 @@ export async function committedCounts(mysql: Connection): Promise<Map<number, nu
   );
 }
 
-/** user id -> cached count in Redis. */
-export async function cachedCounts(redis: Redis): Promise<Map<number, number>> {
-  const hash = await redis.hgetall(VotingKeys.voteCounts);
-  return new Map(Object.entries(hash).map(([id, n]) => [Number(id), Number(n)]));
+/** One user's votes hash in Redis (VotingKeys.userVotes): cached count, version, marks in flight. */
+export interface UserVotes {
+  count: number | null;
+  version: number;
+  pending: number;
+  /** vote token -> Redis time (ms) of its mark. */
+  marks: Record<string, string>;
+}
+
+export async function userVotes(redis: Redis, userId: number): Promise<UserVotes> {
+  const hash = await redis.hgetall(VotingKeys.userVotes(userId));
+  const marks: Record<string, string> = {};
+  for (const [field, value] of Object.entries(hash))
+    if (field.startsWith('f:')) marks[field.slice(2)] = value;
+  return {
+    count: hash.c === undefined ? null : Number(hash.c),
+    version: Number(hash.v ?? 0),
+    pending: Number(hash.p ?? 0),
+    marks,
+  };
+}
+
+/** user id -> cached count in Redis, for the users given that have one. */
+export async function cachedCounts(redis: Redis, userIds: number[]): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const id of userIds) {
+    const count = await redis.hget(VotingKeys.userVotes(id), 'c');
+    if (count !== null) counts.set(id, Number(count));
+  }
+  return counts;
+}
+
+/** user id -> tokens of the votes marked in flight on that user, for the users given that have any. */
+export async function votesInFlight(
+  redis: Redis,
+  userIds: number[],
+): Promise<Record<number, string[]>> {
+  const inFlight: Record<number, string[]> = {};
+  for (const id of userIds) {
+    const { pending, marks } = await userVotes(redis, id);
+    if (pending !== 0 || Object.keys(marks).length > 0) inFlight[id] = Object.keys(marks);
+  }
+  return inFlight;
 }
 
 /** Waits until the ticket in force differs from `after` (polling Redis), and returns it. */

@@ -103,10 +103,7 @@ export class StockLeases implements OnApplicationShutdown {
       const dry = lacking.filter((item) => (replies[short.indexOf(item)]?.[2] ?? 0) === 0);
       if (dry.some((item) => (replies[short.indexOf(item)]?.[3] ?? 0) === 0))
         return 'FOOD_OUT_OF_STOCK';
-      this.recalls.ask(
-        ledger.leaseId,
-        dry.map((item) => item.food_id),
-      );
+      this.recalls.ask(dry.map((item) => item.food_id));
       await sleep(RECALL_WAITS_MS[Math.min(round, RECALL_WAITS_MS.length - 1)]);
     }
   }

@@ -1,15 +1,15 @@
 import { VotingKeys } from '../voting-keys';
 
 /**
- * The keys a script needs to check a ticket and count a use, in the order the scripts take them:
- * ticket, its uses, the previous ticket (grace), its uses. Exported for the vote step, which
- * checks the ticket and takes a use in the same atomic script as its own work.
+ * The keys a script needs to check a ticket and grant or return uses, in the order the scripts
+ * take them: ticket, its uses, the previous ticket (grace), its uses, the rotation hash.
  */
 export const TICKET_USE_KEYS: readonly string[] = [
   VotingKeys.ticket,
   VotingKeys.ticketUses,
   VotingKeys.previousTicket,
   VotingKeys.previousTicketUses,
+  VotingKeys.ticketRotation,
 ];
 
 /**
@@ -19,6 +19,5 @@ export const TICKET_USE_KEYS: readonly string[] = [
  */
 export const TICKET_STATE_KEYS: readonly string[] = [
   ...TICKET_USE_KEYS,
-  VotingKeys.ticketRotation,
   VotingKeys.ticketRotationLog,
 ];

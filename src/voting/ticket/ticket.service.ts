@@ -1,26 +1,40 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { RedisClient } from '../../platform/redis/redis.constants';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../platform/config/app-config';
 import { ServiceUnavailableError } from '../../platform/errors/domain-error';
-import { REDIS } from '../../platform/redis/redis.constants';
-import { VotingKeys } from '../voting-keys';
+import { VotingScripts } from '../voting-scripts';
+import { TicketAllowances } from './ticket-allowances.service';
 
 @Injectable()
 export class TicketService {
-  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+  /** The ticket `cas` last read and until when (performance.now(), ms) it surely stays in force. */
+  private known: { ticket: string; until: number } | undefined;
+
+  constructor(
+    private readonly scripts: VotingScripts,
+    private readonly allowances: TicketAllowances,
+    private readonly config: AppConfig,
+  ) {}
 
   /**
-   * `cas`: the ticket in force, read from Redis on every call (one round trip) so every node
-   * answers the same the moment a rotation lands; a per-node copy would lag by up to its refresh.
-   * None exists only before the first rotation after a start or a dataset reset (under one interval).
+   * `cas`: the ticket in force. From memory while it surely stays in force (no rotation can come
+   * sooner than one interval after the last, on Redis' clock: ticket-rotate.lua), so every node
+   * answers the same; otherwise read from Redis. None exists only before the first rotation after
+   * a start (under one interval).
    */
   async current(): Promise<string> {
-    let ticket: string | null;
+    const now = performance.now();
+    if (this.known && now < this.known.until) return this.known.ticket;
+    const held = this.allowances.inForce();
+    if (held) return held;
+    let reply: [string | null, number];
     try {
-      ticket = await this.redis.get(VotingKeys.ticket);
+      reply = await this.scripts.peekTicket(this.config.TICKET_INTERVAL_MS);
     } catch (error) {
       throw new ServiceUnavailableError(error);
     }
+    const [ticket, validForMs] = reply;
     if (ticket === null) throw new ServiceUnavailableError('no ticket issued yet');
+    this.known = { ticket, until: now + Number(validForMs) };
     return ticket;
   }
 }

@@ -1,20 +1,18 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { RedisClient } from '../../platform/redis/redis.constants';
+import { Injectable, Logger } from '@nestjs/common';
 import { DatasetService } from '../../platform/dataset/dataset.service';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
 import { Metrics } from '../../platform/metrics/metrics.service';
-import { REDIS } from '../../platform/redis/redis.constants';
-import { VotingKeys } from '../voting-keys';
 import { VotingScripts } from '../voting-scripts';
 import { UserDirectory } from '../../identity/user-directory.service';
 import { Coalescer } from './coalescer';
 import { VoteCountRepository } from './vote-count.repository';
 import { checkUsername } from './vote-input';
+import { ABANDONED_AFTER_MS } from './vote-ledger.service';
 
 /**
- * `query(username)`: cache-aside over `vote_count`. A hit is one script call (vote-cache-read.lua:
- * the cached count, unless a vote for the user is in flight). A miss joins this node's flight for
+ * `query(username)`: cache-aside over `vote_count`. A hit is one script call on the user's slot
+ * (vote-cache-read.lua: the cached count, unless a vote for the user is in flight). A miss joins this node's flight for
  * the user (see Coalescer), which reads the user's version, then MySQL, then stores the count
  * only if no vote touched the user meanwhile (vote-cache-fill.lua), so a query racing a vote never
  * leaves an old count in the cache.
@@ -25,7 +23,6 @@ export class VoteCountQuery {
   private readonly flights = new Coalescer<number, number>((userId) => this.load(userId));
 
   constructor(
-    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly scripts: VotingScripts,
     private readonly repository: VoteCountRepository,
     private readonly users: UserDirectory,
@@ -45,7 +42,7 @@ export class VoteCountQuery {
     if (!this.dataset.current) throw new ServiceUnavailableError('no dataset loaded yet');
     const user = this.users.findByName(username);
     if (!user) throw new DomainError(ErrorCode.USER_NOT_FOUND, `用户不存在: ${username}`);
-    const cached = await this.redisCall(() => this.cachedCount(String(user.id)));
+    const [cached] = await this.redisCall(() => this.scripts.cachedCount(user.id));
     if (cached !== null) {
       this.metrics.inc('query.cacheHits');
       return Number(cached);
@@ -56,11 +53,8 @@ export class VoteCountQuery {
 
   /** One flight: everything read here happens after every caller of the flight arrived. */
   private async load(userId: number): Promise<number> {
-    const field = String(userId);
-    // Auto-pipelined: one round trip. The version must be read before MySQL is.
-    const [cached, version] = await this.redisCall(() =>
-      Promise.all([this.cachedCount(field), this.redis.hget(VotingKeys.voteVersions, field)]),
-    );
+    // The version must be read before MySQL is.
+    const [cached, version] = await this.redisCall(() => this.scripts.cachedCount(userId));
     // The flight before this one may have filled the cache while this one gathered callers.
     if (cached !== null) return Number(cached);
     this.metrics.inc('query.mysqlReads');
@@ -70,17 +64,13 @@ export class VoteCountQuery {
     } catch (error) {
       throw new ServiceUnavailableError(error);
     }
-    await this.fill(field, count, version ?? '0');
+    await this.fill(userId, count, version);
     return count;
   }
 
-  private cachedCount(field: string): Promise<string | null> {
-    return this.scripts.cachedCount(field);
-  }
-
-  private async fill(field: string, count: number, version: string): Promise<void> {
+  private async fill(userId: number, count: number, version: string): Promise<void> {
     try {
-      const stored = await this.scripts.fillCount(field, count, version);
+      const stored = await this.scripts.fillCount(userId, count, version, ABANDONED_AFTER_MS);
       this.metrics.inc(stored === 1 ? 'query.cacheFills' : 'query.cacheFillsRefused');
     } catch (error) {
       // The count itself is fresh; only the cache stays cold.

@@ -4,7 +4,6 @@ import { SchedulerModule } from '../../cluster/leadership/scheduler.module';
 import { AuthModule } from '../../identity/auth.module';
 import { TicketModule } from '../ticket/ticket.module';
 import { InDoubtVoteGroups } from './in-doubt-vote-groups.service';
-import { VoteCacheHealJob } from './vote-cache-heal.job';
 import { VoteCommitter } from './vote-committer.service';
 import { VoteCountQuery } from './vote-count.query';
 import { VoteCountRepository } from './vote-count.repository';
@@ -24,7 +23,6 @@ import { VoteService } from './vote.service';
     InDoubtVoteGroups,
     VoteCountRepository,
     VoteCountQuery,
-    VoteCacheHealJob,
     VoteGroupPruneJob,
     VoteGroupAdoptJob,
   ],
