@@ -34,7 +34,7 @@ const datasetKeys = [
   OrderingKeys.cart(1, 'a'),
   OrderingKeys.foodStock(99),
   OrderingKeys.orderMarker(3),
-  VotingKeys.voteCounts,
+  VotingKeys.userVotes(3),
   ...authKeys,
 ];
 const keptKeys = [VotingKeys.ticket, VotingKeys.ticketRotationLog, ClusterKeys.nodes];

@@ -5,9 +5,9 @@ import { AppNode, TestEnv, createTestEnv, mysqlOf, redisOf, startNode } from './
 import {
   VoteResult,
   cachedCounts,
+  votesInFlight,
   cas,
   committedCounts,
-  waitUntil,
   nextTicket,
   queryCount,
   redisNow,
@@ -51,10 +51,10 @@ async function voteSurely(url: string, usernames: string[]): Promise<void> {
 
 async function expectCacheMatchesMysql(): Promise<void> {
   const committed = await committedCounts(mysql);
-  for (const [id, cached] of await cachedCounts(redis))
+  const ids = env.users.map((u) => u.id);
+  for (const [id, cached] of await cachedCounts(redis, ids))
     expect([id, cached]).toEqual([id, committed.get(id) ?? 0]);
-  expect(await redis.hgetall(VotingKeys.votePending)).toEqual({});
-  expect(await redis.hgetall(VotingKeys.voteInflight)).toEqual({});
+  expect(await votesInFlight(redis, ids)).toEqual({});
 }
 
 beforeAll(async () => {
@@ -142,7 +142,7 @@ it('counts exactly the acknowledged votes of many concurrent clients, and never 
 it('reaches MySQL at most once per node for 1,000 concurrent queries of an uncached name', async () => {
   const user = pool[0];
   const expected = (await committedCounts(mysql)).get(user.id) ?? 0;
-  await redis.hdel(VotingKeys.voteCounts, String(user.id));
+  await redis.hdel(VotingKeys.userVotes(user.id), 'c');
   const before = await Promise.all(nodes.map((n) => metricsOf(n.url)));
   const answers = await Promise.all(
     Array.from({ length: 1000 }, (_, i) => queryCount(nodes[i % nodes.length].url, user.name)),
@@ -155,7 +155,7 @@ it('reaches MySQL at most once per node for 1,000 concurrent queries of an uncac
   );
   for (const r of reads) expect(r).toBeLessThanOrEqual(1);
   expect(reads.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
-  expect(await redis.hget(VotingKeys.voteCounts, String(user.id))).toBe(String(expected));
+  expect(await redis.hget(VotingKeys.userVotes(user.id), 'c')).toBe(String(expected));
 }, 30_000);
 
 it('never leaves a stale count in the cache when a query races a vote (150 races)', async () => {
@@ -166,7 +166,7 @@ it('never leaves a stale count in the cache when a query races a vote (150 races
     const user = racers[i % racers.length];
     const before = counts.get(user.id)!;
     // Cold on most rounds, so the query's MySQL read and cache fill race the vote's commit.
-    if (i % 3 !== 2) await redis.hdel(VotingKeys.voteCounts, String(user.id));
+    if (i % 3 !== 2) await redis.hdel(VotingKeys.userVotes(user.id), 'c');
     const voting = voteSurely(nodes[i % 2].url, [user.name]);
     const racing = [0, 0, 1, 2, 3, 5, 8].map(async (delay, k) => {
       await sleep(delay);
@@ -178,7 +178,7 @@ it('never leaves a stale count in the cache when a query races a vote (150 races
     // Acknowledged: every later query, on every node, includes it; the cache holds it or nothing.
     for (const node of nodes) expect(await queryCount(node.url, user.name)).toBe(before + 1);
     expect([null, String(before + 1)]).toContain(
-      await redis.hget(VotingKeys.voteCounts, String(user.id)),
+      await redis.hget(VotingKeys.userVotes(user.id), 'c'),
     );
   }
   const final = await committedCounts(mysql);
@@ -198,33 +198,26 @@ it(`accepts the replaced ticket for TICKET_GRACE_MS (${GRACE_MS} ms), then refus
   expect((await committedCounts(mysql)).get(user.id)).toBe(before + 1);
 });
 
-it('ends a vote its node abandoned mid-flight, so the cache can fill again', async () => {
-  // What a node killed between its Redis step and settling leaves behind, a minute old.
+it('heals a vote its node abandoned mid-flight, so the cache can fill again', async () => {
+  // What a node killed between its mark and its settle leaves behind, a minute old.
   const user = pool[20];
   const count = (await committedCounts(mysql)).get(user.id) ?? 0;
-  const field = String(user.id);
-  const startedAt = (await redisNow(redis)) - 60_000;
-  await redis
-    .multi()
-    .hset(VotingKeys.voteInflight, 'crashed-vote', `${startedAt}:${user.id}`)
-    .hincrby(VotingKeys.votePending, field, 1)
-    .hset(VotingKeys.voteCounts, field, String(count))
-    .exec();
-  // While it is in flight no query may fill the cache: the vote may yet have committed.
-  await redis.hdel(VotingKeys.voteCounts, field);
+  const key = VotingKeys.userVotes(user.id);
+  const markedAt = (await redisNow(redis)) - 60_000;
+  await redis.multi().hset(key, 'f:crashed-vote', String(markedAt)).hincrby(key, 'p', 1).exec();
+  const healedBefore = await Promise.all(nodes.map((n) => metricsOf(n.url)));
+  // While it is in flight no cached count is served: the vote may yet have committed. The query
+  // reads MySQL, and its cache fill, refused, heals the mark (older than 30 s).
+  await redis.hset(key, 'c', String(count + 100));
   expect(await queryCount(nodes[0].url, user.name)).toBe(count);
-  expect(await redis.hget(VotingKeys.voteCounts, field)).toBeNull();
-
-  // The leader's heal job (every 5 s) ends it; then the next query fills the cache again.
-  await waitUntil(
-    async () => ((await redis.hlen(VotingKeys.voteInflight)) === 0 ? true : undefined),
-    10_000,
-    'the heal job',
-  );
-  expect(await redis.hget(VotingKeys.votePending, field)).toBeNull();
+  expect(await votesInFlight(redis, [user.id])).toEqual({});
+  expect(await redis.hget(key, 'c')).toBeNull();
   const healed = await Promise.all(nodes.map((n) => metricsOf(n.url)));
-  expect(healed.reduce((sum, m) => sum + (m['vote.cacheHealed'] as number), 0)).toBe(1);
+  const sum = (m: Record<string, unknown>[]): number =>
+    m.reduce((total, one) => total + ((one['vote.marksHealed'] as number) ?? 0), 0);
+  expect(sum(healed) - sum(healedBefore)).toBe(1);
+  // The next query fills the cache again.
   expect(await queryCount(nodes[1].url, user.name)).toBe(count);
-  expect(await redis.hget(VotingKeys.voteCounts, field)).toBe(String(count));
+  expect(await redis.hget(key, 'c')).toBe(String(count));
   await expectCacheMatchesMysql();
 }, 20_000);

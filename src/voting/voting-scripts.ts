@@ -64,9 +64,17 @@ export class VotingScripts {
     return runScript<CachedCount>(this.redis, 'vote-cache-read', [VotingKeys.userVotes(userId)], []);
   }
 
-  /** Caches `count` read at `version`, unless a vote moved the version since: 1 if stored. */
-  fillCount(userId: number, count: number, version: string, abandonedAfterMs: number): Promise<number> {
-    return runScript<number>(this.redis, 'vote-cache-fill', [VotingKeys.userVotes(userId)], [
+  /**
+   * Caches `count` read at `version`, unless a vote moved the version since or is in flight; heals
+   * marks older than `abandonedAfterMs` on the way. Resolves to [1 if stored, marks healed].
+   */
+  fillCount(
+    userId: number,
+    count: number,
+    version: string,
+    abandonedAfterMs: number,
+  ): Promise<[stored: 0 | 1, healed: number]> {
+    return runScript<[0 | 1, number]>(this.redis, 'vote-cache-fill', [VotingKeys.userVotes(userId)], [
       count,
       version,
       abandonedAfterMs,

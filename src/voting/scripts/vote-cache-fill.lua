@@ -9,7 +9,7 @@
 -- which may miss a vote that did commit; should such a vote settle after all, it finds its mark
 -- gone and drops the count again (vote-settle.lua), so healing is safe at any age.
 -- KEYS: the user's votes hash. ARGV: count, version read before the MySQL read, abandon age ms.
--- Returns 1 if stored, 0 if not.
+-- Returns {1 if stored else 0, marks healed}.
 local key = KEYS[1]
 local pending = tonumber(redis.call('HGET', key, 'p') or '0')
 if pending > 0 then
@@ -27,8 +27,8 @@ if pending > 0 then
     redis.call('HDEL', key, 'c')
     redis.call('HINCRBY', key, 'v', 1)
   end
-  return 0
+  return {0, healed}
 end
-if (redis.call('HGET', key, 'v') or '0') ~= ARGV[2] then return 0 end
+if (redis.call('HGET', key, 'v') or '0') ~= ARGV[2] then return {0, 0} end
 redis.call('HSET', key, 'c', ARGV[1])
-return 1
+return {1, 0}

@@ -33,7 +33,12 @@ export class VoteCountQuery {
       'query.cacheHits': { result: 'hit' },
       'query.cacheMisses': { result: 'miss' },
     });
-    metrics.declare('query.mysqlReads', 'query.cacheFills', 'query.cacheFillsRefused');
+    metrics.declare(
+      'query.mysqlReads',
+      'query.cacheFills',
+      'query.cacheFillsRefused',
+      'vote.marksHealed',
+    );
     metrics.gauge('query.coalesced', () => this.flights.joined);
   }
 
@@ -70,8 +75,14 @@ export class VoteCountQuery {
 
   private async fill(userId: number, count: number, version: string): Promise<void> {
     try {
-      const stored = await this.scripts.fillCount(userId, count, version, ABANDONED_AFTER_MS);
+      const [stored, healed] = await this.scripts.fillCount(userId, count, version, ABANDONED_AFTER_MS);
       this.metrics.inc(stored === 1 ? 'query.cacheFills' : 'query.cacheFillsRefused');
+      if (healed > 0) {
+        this.metrics.inc('vote.marksHealed', healed);
+        this.logger.warn(
+          `Healed ${healed} abandoned vote mark(s) of user ${userId}: its count is read from MySQL again`,
+        );
+      }
     } catch (error) {
       // The count itself is fresh; only the cache stays cold.
       this.logger.warn(`Cache fill failed: ${(error as Error).message}`);
