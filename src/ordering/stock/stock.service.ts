@@ -1,15 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InDoubtRegistry } from '../../cluster/in-doubt/in-doubt-registry';
 import { DomainError, ServiceUnavailableError } from '../../platform/errors/domain-error';
 import { ErrorCode } from '../../platform/errors/error-codes';
 import { Labels, Metrics } from '../../platform/metrics/metrics.service';
 import { mayHaveRun } from '../../platform/redis/redis-errors';
 import { askUntilAnswered } from '../../platform/resilience/ask-until-answered';
+import { RetryLater } from '../../platform/resilience/retry-later';
 import type { RedisClient } from '../../platform/redis/redis.constants';
 import { REDIS } from '../../platform/redis/redis.constants';
 import { IN_DOUBT_SCOPE, OrderingKeys } from '../ordering-keys';
 import { CartItem, parseCart } from './cart-items';
 import { StockLeases, Taken } from './stock-leases.service';
+
+/** How long a marker Redis could not take is written again (a Redis restart takes seconds). */
+const MARK_AGAIN_FOR_MS = 60_000;
 
 /** Stock taken for an order: the cart as it was when the order read it, from one lease. */
 export interface Reservation {
@@ -27,8 +31,19 @@ export interface Reservation {
  * second order be refused without taking stock.
  */
 @Injectable()
-export class StockService {
+export class StockService implements OnApplicationShutdown {
   private readonly logger = new Logger(StockService.name);
+  private readonly marksLeft = new RetryLater<{ userId: number; id: string; leaseId?: string }>({
+    everyMs: 500,
+    forMs: MARK_AGAIN_FOR_MS,
+    attempt: async (order) => {
+      if (order.leaseId === this.leases.leaseId) await this.mark(order);
+    },
+    onGiveUp: (order, error) =>
+      this.logger.error(
+        `User ${order.userId} has order ${order.id} but no one-order marker (${(error as Error).message}): a second order is refused by MySQL instead`,
+      ),
+  });
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -86,15 +101,30 @@ export class StockService {
     this.leases.untake(reservation.taken);
   }
 
-  /** Marks the users of committed orders (best effort: MySQL's unique key is the arbiter). */
+  /**
+   * Marks the users of committed orders. MySQL's unique key is the arbiter, so a marker Redis could
+   * not take does not hold the answer up: it is written again once Redis answers (MARK_AGAIN_FOR_MS),
+   * while this node still sells from the lease the order came from (a new lease means a new
+   * dataset, whose markers the rebuild wrote from MySQL).
+   */
   async markOrdered(orders: readonly { userId: number; id: string }[]): Promise<void> {
+    const leaseId = this.leases.leaseId;
     await Promise.all(
       orders.map((o) =>
-        this.redis
-          .set(OrderingKeys.orderMarker(o.userId), o.id)
-          .catch((e: Error) => this.logger.warn(`Could not mark user ${o.userId}: ${e.message}`)),
+        this.mark(o).catch((e: Error) => {
+          this.logger.warn(`Could not mark user ${o.userId} as ordered (${e.message}): trying again`);
+          this.marksLeft.add(o.id, { ...o, leaseId });
+        }),
       ),
     );
+  }
+
+  onApplicationShutdown(): void {
+    this.marksLeft.stop();
+  }
+
+  private async mark(order: { userId: number; id: string }): Promise<void> {
+    await this.redis.set(OrderingKeys.orderMarker(order.userId), order.id);
   }
 
   /**
