@@ -32,6 +32,7 @@ const CLUSTER_SUITES = [
   'voting-races',
   'voting-leader',
   'vote-settle',
+  'ticket-scripts',
   'redis-prefix',
   'in-doubt-registry',
 ];

@@ -25,7 +25,8 @@ const settle = (user: number, outcome: string, ...tokens: string[]): Promise<num
   runScript(redis, 'vote-settle', [key(user)], [outcome, ...tokens]);
 const read = (user: number): Promise<[string | null, string]> =>
   runScript(redis, 'vote-cache-read', [key(user)], []);
-const fill = (user: number, count: number, version: string, abandonMs = NEVER): Promise<number> =>
+/** vote-cache-fill: [1 if stored else 0, marks healed]. */
+const fill = (user: number, count: number, version: string, abandonMs = NEVER): Promise<number[]> =>
   runScript(redis, 'vote-cache-fill', [key(user)], [count, version, abandonMs]);
 const votes = (user: number): Promise<Record<string, string>> => redis.hgetall(key(user));
 
@@ -131,7 +132,7 @@ describe('vote-cache-read.lua', () => {
 describe('vote-cache-fill.lua', () => {
   it('stores a count read at the version still current, with no vote in flight', async () => {
     const [, version] = await read(1);
-    expect(await fill(1, 8, version)).toBe(1);
+    expect(await fill(1, 8, version)).toEqual([1, 0]);
     expect(await votes(1)).toEqual({ c: '8' });
     expect(await read(1)).toEqual(['8', '0']);
   });
@@ -140,14 +141,14 @@ describe('vote-cache-fill.lua', () => {
     const [, version] = await read(1);
     await mark(1, 't1');
     await settle(1, 'committed', 't1');
-    expect(await fill(1, 8, version)).toBe(0);
+    expect(await fill(1, 8, version)).toEqual([0, 0]);
     expect(await votes(1)).toEqual({ v: '2' });
   });
 
   it('refuses any count while a vote is in flight, and heals no mark younger than the age', async () => {
     await mark(1, 't1');
     const [, version] = await read(1);
-    expect(await fill(1, 8, version)).toBe(0);
+    expect(await fill(1, 8, version)).toEqual([0, 0]);
     expect(await votes(1)).toEqual({ p: '1', v: '1', 'f:t1': markedAt });
   });
 
@@ -155,12 +156,12 @@ describe('vote-cache-fill.lua', () => {
     await redis.hset(key(1), 'c', '5');
     await mark(1, 't1');
     await mark(1, 't2');
-    expect(await fill(1, 8, '2', 0)).toBe(0);
+    expect(await fill(1, 8, '2', 0)).toEqual([0, 2]);
     expect(await votes(1)).toEqual({ v: '3' });
     const [count, version] = await read(1);
     expect([count, version]).toEqual([null, '3']);
-    expect(await fill(1, 8, '2')).toBe(0);
-    expect(await fill(1, 8, version)).toBe(1);
+    expect(await fill(1, 8, '2')).toEqual([0, 0]);
+    expect(await fill(1, 8, version)).toEqual([1, 0]);
     expect(await votes(1)).toEqual({ c: '8', v: '3' });
   });
 
@@ -169,7 +170,7 @@ describe('vote-cache-fill.lua', () => {
     await mark(1, 'young');
     const [seconds] = await redis.time();
     await redis.hset(key(1), 'f:old', String((Number(seconds) - 60) * 1000), 'c', '5');
-    expect(await fill(1, 8, '2', 30_000)).toBe(0);
+    expect(await fill(1, 8, '2', 30_000)).toEqual([0, 1]);
     expect(await votes(1)).toEqual({ p: '1', v: '3', 'f:young': markedAt });
   });
 });
@@ -179,9 +180,9 @@ describe('a vote healed as abandoned that settles after all', () => {
   beforeEach(async () => {
     await redis.hset(key(1), 'c', '5');
     await mark(1, 't1');
-    expect(await fill(1, 5, '1', 0)).toBe(0);
+    expect(await fill(1, 5, '1', 0)).toEqual([0, 1]);
     const [, version] = await read(1);
-    expect(await fill(1, 5, version)).toBe(1);
+    expect(await fill(1, 5, version)).toEqual([1, 0]);
     expect(await votes(1)).toEqual({ c: '5', v: '2' });
   });
 
