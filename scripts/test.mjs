@@ -6,6 +6,13 @@ import { prepare } from './prepare.mjs';
 
 const SOURCES = '{src,test,bench,scripts}/**/*.{ts,mjs}';
 
+/**
+ * Suites that only mean something on a Redis Cluster (voting-cluster: voting spread over the
+ * masters, several nodes holding a ticket's uses): left out of the single-Redis e2e step and run
+ * in the cluster one (CLUSTER_SUITES), so not at all when there is no local cluster.
+ */
+const CLUSTER_ONLY_SUITES = ['voting-cluster'];
+
 const steps = [
   ['lint', 'npx', ['eslint', SOURCES]],
   ['format check', 'npx', ['prettier', '--check', SOURCES]],
@@ -14,13 +21,31 @@ const steps = [
   ['type check', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['unit tests', 'npx', ['jest', '--ci']],
   ['provider tests', process.execPath, ['scripts/provider-tests.mjs']],
-  ['e2e tests', 'npx', ['jest', '--ci', '--config', 'test/jest-e2e.json', '--runInBand']],
+  [
+    'e2e tests',
+    'npx',
+    [
+      'jest',
+      '--ci',
+      '--config',
+      'test/jest-e2e.json',
+      '--runInBand',
+      // The suites that need a Redis Cluster run in the cluster step only (none without one).
+      ...CLUSTER_ONLY_SUITES.flatMap((suite) => [
+        '--testPathIgnorePatterns',
+        `/test/${suite}\\.e2e-spec\\.ts$`,
+      ]),
+      '--testPathIgnorePatterns',
+      '/node_modules/',
+    ],
+  ],
 ];
 
 /**
- * The suites that run a second time on the local Redis Cluster (scripts/services.mjs), with
- * REDIS_CLUSTER_NODES set: the app, the data CLI and the suites' own clients then use ioredis'
- * Cluster client, each suite under its key prefix (test/utils/suite-redis.ts).
+ * The suites that run a second time (CLUSTER_ONLY_SUITES: their only time) on the local Redis
+ * Cluster (scripts/services.mjs), with REDIS_CLUSTER_NODES set: the app, the data CLI and the
+ * suites' own clients then use ioredis' Cluster client, each suite under its key prefix
+ * (test/utils/suite-redis.ts).
  */
 const CLUSTER_SUITES = [
   'ordering-contract',
@@ -35,6 +60,7 @@ const CLUSTER_SUITES = [
   'ticket-scripts',
   'redis-prefix',
   'in-doubt-registry',
+  'voting-cluster', // in CLUSTER_ONLY_SUITES: this is its one run
 ];
 
 /**

@@ -29,7 +29,7 @@ const run = promisify(execFile);
  *   12 vote-settle  13 one-trip-transaction  14 query-timeout  15 the bench (npm run bench)
  *   16 fuzz  17 abuse-limits  18 process-signals  19 browser-pages  20 operations
  *   21 openapi-document  22 redis-prefix  23 ordering-cluster (on the cluster)
- *   24 in-doubt-registry  26 ticket-scripts
+ *   24 in-doubt-registry  25 voting-cluster (on the cluster)  26 ticket-scripts
  *   (Redis runs with 64 databases: scripts/services.mjs)
  */
 export interface TestEnv {
