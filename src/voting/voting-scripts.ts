@@ -56,12 +56,22 @@ export class VotingScripts {
 
   /** Ends the user's votes `tokens` of one commit group with `outcome`. */
   settle(userId: number, outcome: string, tokens: readonly string[]): Promise<unknown> {
-    return runScript(this.redis, 'vote-settle', [VotingKeys.userVotes(userId)], [outcome, ...tokens]);
+    return runScript(
+      this.redis,
+      'vote-settle',
+      [VotingKeys.userVotes(userId)],
+      [outcome, ...tokens],
+    );
   }
 
   /** A user's cached count (null when not cached or a vote for them is in flight) and version. */
   cachedCount(userId: number): Promise<CachedCount> {
-    return runScript<CachedCount>(this.redis, 'vote-cache-read', [VotingKeys.userVotes(userId)], []);
+    return runScript<CachedCount>(
+      this.redis,
+      'vote-cache-read',
+      [VotingKeys.userVotes(userId)],
+      [],
+    );
   }
 
   /**
@@ -74,11 +84,12 @@ export class VotingScripts {
     version: string,
     abandonedAfterMs: number,
   ): Promise<[stored: 0 | 1, healed: number]> {
-    return runScript<[0 | 1, number]>(this.redis, 'vote-cache-fill', [VotingKeys.userVotes(userId)], [
-      count,
-      version,
-      abandonedAfterMs,
-    ]);
+    return runScript<[0 | 1, number]>(
+      this.redis,
+      'vote-cache-fill',
+      [VotingKeys.userVotes(userId)],
+      [count, version, abandonedAfterMs],
+    );
   }
 
   /** Writes a new ticket, fenced by the leader term `owner`/`epoch` and one interval on Redis' clock. */

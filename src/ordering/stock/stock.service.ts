@@ -112,7 +112,9 @@ export class StockService implements OnApplicationShutdown {
     await Promise.all(
       orders.map((o) =>
         this.mark(o).catch((e: Error) => {
-          this.logger.warn(`Could not mark user ${o.userId} as ordered (${e.message}): trying again`);
+          this.logger.warn(
+            `Could not mark user ${o.userId} as ordered (${e.message}): trying again`,
+          );
           this.marksLeft.add(o.id, { ...o, leaseId });
         }),
       ),

@@ -105,7 +105,8 @@ export class TicketAllowances implements OnModuleInit, OnApplicationShutdown {
 
   private spend(ticket: string): boolean {
     const allowance = this.held.get(ticket);
-    if (!allowance || allowance.left <= 0 || performance.now() >= allowance.validUntil) return false;
+    if (!allowance || allowance.left <= 0 || performance.now() >= allowance.validUntil)
+      return false;
     allowance.left--;
     return true;
   }
@@ -118,7 +119,7 @@ export class TicketAllowances implements OnModuleInit, OnApplicationShutdown {
   private async askFor(ticket: string): Promise<void> {
     this.asking.add(ticket);
     try {
-      for (let round = 0; ; ) {
+      for (let round = 0; ;) {
         const waiters = (this.queued.get(ticket) ?? []).filter((waiter) => {
           if (!this.spend(ticket)) return true;
           waiter.resolve();
@@ -204,7 +205,9 @@ export class TicketAllowances implements OnModuleInit, OnApplicationShutdown {
       this.metrics.inc('ticket.usesGivenBack', await this.scripts.giveBack(ticket, uses));
     } catch (error) {
       // Lost to this ticket only: its cap is never exceeded, and the next ticket is whole.
-      this.logger.warn(`Could not give back ${uses} use(s) of a ticket: ${(error as Error).message}`);
+      this.logger.warn(
+        `Could not give back ${uses} use(s) of a ticket: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -213,8 +216,11 @@ export class TicketAllowances implements OnModuleInit, OnApplicationShutdown {
     const rate = this.rate.tick(TICK_MS / 1000).get(0) ?? 0;
     const now = performance.now();
     for (const [ticket, allowance] of this.held) {
-      if (now >= allowance.validUntil + this.config.TICKET_INTERVAL_MS) this.held.delete(ticket);
-      else if (now < allowance.validUntil && allowance.left > 2 * chunkFor(rate) + 1) {
+      if (now >= allowance.validUntil + this.config.TICKET_INTERVAL_MS) {
+        // Usually dead by now; if a late rotation still has it in force, its uses go back.
+        this.held.delete(ticket);
+        if (allowance.left > 0) void this.returnUses(ticket, allowance.left);
+      } else if (now < allowance.validUntil && allowance.left > 2 * chunkFor(rate) + 1) {
         const excess = allowance.left - chunkFor(rate);
         allowance.left -= excess;
         void this.returnUses(ticket, excess);
@@ -226,7 +232,8 @@ export class TicketAllowances implements OnModuleInit, OnApplicationShutdown {
   private usesHeld(): number {
     const now = performance.now();
     let uses = 0;
-    for (const allowance of this.held.values()) if (now < allowance.validUntil) uses += allowance.left;
+    for (const allowance of this.held.values())
+      if (now < allowance.validUntil) uses += allowance.left;
     return uses;
   }
 }

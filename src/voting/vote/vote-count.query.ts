@@ -75,7 +75,12 @@ export class VoteCountQuery {
 
   private async fill(userId: number, count: number, version: string): Promise<void> {
     try {
-      const [stored, healed] = await this.scripts.fillCount(userId, count, version, ABANDONED_AFTER_MS);
+      const [stored, healed] = await this.scripts.fillCount(
+        userId,
+        count,
+        version,
+        ABANDONED_AFTER_MS,
+      );
       this.metrics.inc(stored === 1 ? 'query.cacheFills' : 'query.cacheFillsRefused');
       if (healed > 0) {
         this.metrics.inc('vote.marksHealed', healed);
