@@ -22,7 +22,7 @@ const key = (user: number): string => VotingKeys.userVotes(user);
 const mark = (user: number, token: string): Promise<number> =>
   runScript(redis, 'vote-mark', [key(user)], [token]);
 const settle = (user: number, outcome: string, ...tokens: string[]): Promise<number> =>
-  runScript(redis, 'vote-settle', [key(user)], [outcome, ...tokens]);
+  runScript(redis, 'vote-settle', [key(user)], [outcome, tokens.length, ...tokens]);
 const read = (user: number): Promise<[string | null, string]> =>
   runScript(redis, 'vote-cache-read', [key(user)], []);
 /** vote-cache-fill: [1 if stored else 0, marks healed]. */

@@ -3,6 +3,7 @@ import type { RedisClient } from '../platform/redis/redis.constants';
 import { ClusterKeys } from '../cluster/cluster-keys';
 import { REDIS } from '../platform/redis/redis.constants';
 import { runScript } from '../platform/redis/redis-scripts';
+import { isCluster } from '../platform/redis/redis-topology';
 import { TICKET_STATE_KEYS, TICKET_USE_KEYS } from './ticket/ticket-keys';
 import { VotingKeys } from './voting-keys';
 
@@ -26,7 +27,11 @@ const RETURN_KEYS = TICKET_USE_KEYS.slice(0, 4);
  */
 @Injectable()
 export class VotingScripts {
-  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+  private readonly perUser: boolean;
+
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {
+    this.perUser = isCluster(redis);
+  }
 
   /** Grants up to `wanted` uses of `ticket` (on the ticket's slot). */
   allow(ticket: string, wanted: number, maxUses: number, intervalMs: number): Promise<AllowReply> {
@@ -49,19 +54,35 @@ export class VotingScripts {
     return Number(await runScript(this.redis, 'ticket-return', RETURN_KEYS, [ticket, uses]));
   }
 
-  /** Marks the vote `token` in flight on the user's slot (safe to resend). */
-  mark(userId: number, token: string): Promise<unknown> {
-    return runScript(this.redis, 'vote-mark', [VotingKeys.userVotes(userId)], [token]);
+  /**
+   * Marks the vote `token` in flight on its users (safe to resend): one call on a single Redis,
+   * one per user's slot on a cluster, all sent at once.
+   */
+  async mark(userIds: readonly number[], token: string): Promise<void> {
+    await Promise.all(
+      this.bySlot(userIds).map((ids) =>
+        runScript(this.redis, 'vote-mark', ids.map(VotingKeys.userVotes), [token]),
+      ),
+    );
   }
 
-  /** Ends the user's votes `tokens` of one commit group with `outcome`. */
-  settle(userId: number, outcome: string, tokens: readonly string[]): Promise<unknown> {
-    return runScript(
-      this.redis,
-      'vote-settle',
-      [VotingKeys.userVotes(userId)],
-      [outcome, ...tokens],
+  /** Ends each user's votes (`tokens` per user id) of one commit group with `outcome`. */
+  async settle(tokens: ReadonlyMap<number, readonly string[]>, outcome: string): Promise<void> {
+    await Promise.all(
+      this.bySlot([...tokens.keys()]).map((ids) => {
+        const args: string[] = [outcome];
+        for (const id of ids) args.push(String(tokens.get(id)!.length), ...tokens.get(id)!);
+        return runScript(this.redis, 'vote-settle', ids.map(VotingKeys.userVotes), args);
+      }),
     );
+  }
+
+  /**
+   * Users' keys grouped so that each group is one script call: all together on a single Redis,
+   * each user alone on a cluster (a user's keys are the user's slot; two users rarely share one).
+   */
+  private bySlot(userIds: readonly number[]): (readonly number[])[] {
+    return this.perUser ? userIds.map((id) => [id]) : [userIds];
   }
 
   /** A user's cached count (null when not cached or a vote for them is in flight) and version. */

@@ -28,8 +28,8 @@ const UNDO_FOR_MS = 2 * ABANDONED_AFTER_MS;
 
 /**
  * The vote's Redis steps around its MySQL commit, each on the users' own slots: mark the vote in
- * flight on every named user (one call per user, all sent at once: one round trip), then settle
- * each user's votes of a commit group (one call per user of the group).
+ * flight on every named user (one round trip: see VotingScripts.mark), then settle each user's
+ * votes of a commit group (one round trip for the group).
  */
 @Injectable()
 export class VoteLedger implements OnApplicationShutdown {
@@ -62,8 +62,7 @@ export class VoteLedger implements OnApplicationShutdown {
    */
   async mark(ticket: string, userIds: readonly number[]): Promise<TakenUse> {
     const use: TakenUse = { token: randomBase64url(12), ticket, userIds };
-    const markAll = (): Promise<unknown[]> =>
-      Promise.all(userIds.map((id) => this.scripts.mark(id, use.token)));
+    const markAll = (): Promise<void> => this.scripts.mark(userIds, use.token);
     try {
       await markAll();
     } catch (error) {
@@ -74,7 +73,10 @@ export class VoteLedger implements OnApplicationShutdown {
       }
       await recordOfLostCall(error, {
         mayHaveRun: true,
-        lookup: async () => (await markAll()).length,
+        lookup: async () => {
+          await markAll();
+          return true;
+        },
         onUnreachable: () => this.undos.add(use.token, use),
       });
     }
@@ -90,6 +92,6 @@ export class VoteLedger implements OnApplicationShutdown {
         if (list) list.push(use.token);
         else tokens.set(id, [use.token]);
       }
-    await Promise.all([...tokens].map(([id, list]) => this.scripts.settle(id, outcome, list)));
+    await this.scripts.settle(tokens, outcome);
   }
 }
