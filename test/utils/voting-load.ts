@@ -87,16 +87,7 @@ export async function ticketWithin(url: string, old: string | undefined, timeout
   return ticket;
 }
 
-/** user id -> votes, as committed. */
-export async function committedCounts(mysql: Connection): Promise<Map<number, number>> {
-  const [rows] = await mysql.query('SELECT user_id, votes FROM vote_count');
-  return new Map(
-    (rows as { user_id: number; votes: string | number }[]).map((r) => [
-      Number(r.user_id),
-      Number(r.votes),
-    ]),
-  );
-}
+export { committedCounts } from './voting';
 
 /** Σ votes over every user, as committed (a vote for n names counts n). */
 export async function committedTotal(mysql: Connection): Promise<number> {
