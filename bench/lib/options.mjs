@@ -66,6 +66,10 @@ const FULL = {
   cannedOrdersPerClient: 1000,
   // Server CPU per request by route: a keep-alive run per route on the app and on C.
   routeSeconds: 5,
+  // POST /orders alone: users prepared for this many orders a second (the app's; C's), over the
+  // warm-up and the window. A client that runs out ends early; the CPU per order stays right.
+  routeOrderRateGuess: 6000,
+  cannedRouteOrderRate: 30000,
   // The unmeasured start of the runs not otherwise warmed up whose window must be whole seconds
   // of load: per route (requests and CPU over the same window) and contest runs (1000 clients
   // may take more than the first partial second to connect: the score needs 7 whole seconds).
@@ -198,7 +202,11 @@ export function estimateSeconds({ plan, groups }) {
     const perWorkers = plan.contestLevels.length * (2 * run(plan.contestSeconds) + reload);
     total += plan.contestWorkers.length * (perWorkers + 2 * warmup + restart);
   }
-  if (groups.has('routes')) total += 8 * (run(plan.routeSeconds) + plan.startSeconds + 0.5);
+  // Five routes on two servers, and the order route's users prepared (logins and carts).
+  if (groups.has('routes'))
+    total +=
+      10 * (run(plan.routeSeconds) + plan.startSeconds + 0.5) +
+      (plan.routeOrderRateGuess * (plan.routeSeconds + plan.startSeconds + 1)) / 1500;
   if (groups.has('login')) total += run(plan.loginSeconds) + 4;
   if (groups.has('growth')) {
     for (const { users, levels } of plan.growth) {
