@@ -13,11 +13,13 @@ import {
 import {
   Client,
   expectConsistent,
+  expectError,
   loginClient,
   readOrderingState,
   stockLeft,
 } from './utils/ordering';
 import { TcpProxy } from './utils/tcp-proxy';
+import { eventually } from './utils/wait';
 
 const LEASE_TTL_MS = 3000;
 const FOODS = 5;
@@ -285,6 +287,91 @@ describe('stock leasing across nodes', () => {
       lease,
     ]);
     expect(Number((rows as { n: number }[])[0].n)).toBeGreaterThan(0);
+    expectConsistent(await readOrderingState(redis, mysql));
+  });
+
+  it('a live generation left fenced in MySQL (its rebuilder failed before installing the next): one 503, then a new generation sells on every node', async () => {
+    await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
+    const [a, b] = [await start(), await start()];
+    const [first, second] = await clients([a], 1, 2);
+    const [third] = await clients([b], 3, 1);
+    expect((await first.order(await first.cartWith([[1, 1]]))).status).toBe(200);
+    const generation = Number(await redis.get(OrderingKeys.orderGeneration));
+    await mysql.query('INSERT INTO order_void (id) VALUES (?)', [`state:${generation}`]);
+
+    // The order that finds the fence is refused with nothing applied, and has the state replaced.
+    const cart = await second.cartWith([[2, 1]]);
+    expectError(await second.order(cart), 'SERVICE_UNAVAILABLE');
+    const again = await eventually(
+      () => second.order(cart),
+      (reply) => reply.status !== 503,
+      5000,
+      200,
+    );
+    expect(again.status).toBe(200);
+    expect(Number(await redis.get(OrderingKeys.orderGeneration))).toBeGreaterThan(generation);
+    // The other node moved to the new generation too.
+    const other = await eventually(
+      async () => third.order(await third.cartWith([[3, 1]])),
+      (reply) => reply.status !== 503,
+      5000,
+      200,
+    );
+    expect(other.status).toBe(200);
+    expect(await left()).toEqual(
+      new Map([...Array(FOODS).keys()].map((i) => [i + 1, [1, 2, 3].includes(i + 1) ? 39 : 40])),
+    );
+    expectConsistent(await readOrderingState(redis, mysql));
+  });
+
+  it('a dataset replaced under two selling nodes: both sell the new one within seconds, its live generation unfenced', async () => {
+    await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
+    const [a, b] = [await start(), await start()];
+    for (const client of [...(await clients([a], 1, 1)), ...(await clients([b], 2, 1))])
+      expect((await client.order(await client.cartWith([[1, 1]]))).status).toBe(200);
+    const versionOf = async (node: AppNode): Promise<string | undefined> => {
+      const reply = await fetch(`${node.url}/health/ready`);
+      return ((await reply.json()) as { info?: { dataset?: { version?: string } } }).info?.dataset
+        ?.version;
+    };
+    await generateDataset(env, { users: 400, foods: FOODS, stock: 40 });
+    const [[row]] = (await mysql.query('SELECT version FROM dataset WHERE id = 1')) as unknown as [
+      { version: string }[],
+    ];
+    for (const node of [a, b])
+      await eventually(
+        () => versionOf(node),
+        (v) => v === row.version,
+        10_000,
+      );
+    for (const [node, user] of [
+      [a, 10],
+      [b, 11],
+    ] as const) {
+      const [client] = await clients([node], user, 1);
+      const reply = await eventually(
+        async () => client.order(await client.cartWith([[2, 1]])),
+        (r) => r.status !== 503,
+        5000,
+        200,
+      );
+      expect(reply.status).toBe(200);
+    }
+    const generation = await redis.get(OrderingKeys.orderGeneration);
+    const [fenced] = await mysql.query('SELECT id FROM order_void WHERE id = ?', [
+      `state:${generation}`,
+    ]);
+    expect(fenced).toEqual([]);
+    expect(await redis.get(OrderingKeys.orderDataset)).toBe(row.version);
+    expect(await left()).toEqual(
+      new Map([
+        [1, 40],
+        [2, 38],
+        [3, 40],
+        [4, 40],
+        [5, 40],
+      ]),
+    );
     expectConsistent(await readOrderingState(redis, mysql));
   });
 });

@@ -42,6 +42,7 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
   private ordered: Food[] = [];
   private snapshot = Buffer.from('[]');
   private timer: NodeJS.Timeout | undefined;
+  private repairing: Promise<void> | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -71,6 +72,26 @@ export class FoodCatalog implements LoadsDataset, OnApplicationBootstrap, OnAppl
   /** The `GET /foods` body, ready to write: every food by id with what is left across the cluster. */
   get json(): Buffer {
     return this.snapshot;
+  }
+
+  /**
+   * An order was refused because `generation`, the one this node's lease sells from, is fenced in
+   * MySQL. Normally a rebuild replaced it and the next refresh moves the lease on; but should it
+   * still be the live generation (its rebuilder fenced it, then failed to install the next), every
+   * order would be refused until something replaced it: a forced rebuild does, if the builder
+   * finds the live generation fenced. One at a time.
+   */
+  repairFenced(generation: number): void {
+    const version = this.dataset.current?.version;
+    if (version === undefined || this.repairing || this.leases.current?.generation !== generation)
+      return;
+    this.repairing = this.stateBuilder
+      .ensure(version, true)
+      .then(() => this.refresh(version))
+      .catch((err: Error) =>
+        this.logger.warn(`Repairing a fenced ordering state failed: ${err.message}`),
+      )
+      .finally(() => (this.repairing = undefined));
   }
 
   onApplicationBootstrap(): void {

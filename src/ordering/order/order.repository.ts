@@ -24,12 +24,18 @@ export interface NewOrder extends OrderRow {
 export const leaseFence = (leaseId: string): string => `lease:${leaseId}`;
 
 /**
- * The order was voided by whoever reconciled its node after that node stopped renewing its lease,
- * or its generation of the ordering state was fenced by a rebuild (Redis had lost the state).
+ * What refused an order in `order_void`: the order itself (voided by whoever reconciled its node
+ * after that node stopped renewing its lease), its lease's fence, or its generation's (a rebuild
+ * fenced the ordering state its stock was taken from: Redis had lost the state).
  */
+export type VoidedBy = 'order' | 'lease' | 'generation';
+
 export class OrderVoidedError extends Error {
-  constructor(readonly orderId: string) {
-    super(`Order ${orderId} was voided before it could commit`);
+  constructor(
+    readonly orderId: string,
+    readonly by: VoidedBy,
+  ) {
+    super(`Order ${orderId} was voided before it could commit (its ${by} is fenced)`);
   }
 }
 
@@ -74,9 +80,11 @@ export class OrderRepository {
       [[...new Set(fences.flat())]],
     );
     const ids = new Set(voided.map((v) => v.id));
-    return orders.map((o, i) =>
-      fences[i].some((id) => ids.has(id)) ? new OrderVoidedError(o.id) : undefined,
-    );
+    const by: VoidedBy[] = ['order', 'generation', 'lease'];
+    return orders.map((o, i) => {
+      const hit = fences[i].findIndex((id) => ids.has(id));
+      return hit < 0 ? undefined : new OrderVoidedError(o.id, by[hit]);
+    });
   }
 
   /**

@@ -94,8 +94,9 @@ class FakeMySql {
   insertMany([order]: readonly NewOrder[]): Promise<WriteOutcome> {
     if (this.fault === 'refused') return Promise.reject(REFUSED);
     if (this.fault === 'sql-error') return Promise.reject(DEADLOCK);
-    if (this.voids.has(order.id) || this.voids.has(leaseFence(order.leaseId)))
-      return Promise.resolve([new OrderVoidedError(order.id)]);
+    if (this.voids.has(order.id)) return Promise.resolve([new OrderVoidedError(order.id, 'order')]);
+    if (this.voids.has(leaseFence(order.leaseId)))
+      return Promise.resolve([new OrderVoidedError(order.id, 'lease')]);
     if ([...this.rows.values()].some((r) => r.userId === order.userId))
       return Promise.reject(DUPLICATE_USER);
     if (this.fault !== 'lost-before') this.rows.set(order.id, order);
@@ -133,7 +134,10 @@ beforeEach(async () => {
       { provide: OrderRepository, useValue: mysql },
       { provide: AppConfig, useValue: { COMMIT_BATCH_MAX: 64 } },
       { provide: CartService, useValue: { checkOwned: () => undefined } },
-      { provide: FoodCatalog, useValue: { find: () => ({ price: 10 }) } },
+      {
+        provide: FoodCatalog,
+        useValue: { find: () => ({ price: 10 }), repairFenced: () => undefined },
+      },
     ],
   }).compile();
   // A failed commit and an order in doubt are logged by design (after compile(), which installs the logger).

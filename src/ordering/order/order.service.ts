@@ -119,8 +119,12 @@ export class OrderService implements OnApplicationShutdown {
     // A reconciler fenced its lease (this node had stalled past it) or voided it, or a rebuild
     // fenced its generation (Redis had lost the state its stock was taken from).
     if (error instanceof OrderVoidedError) {
-      this.logger.warn(`Order ${reservation.orderId} was voided before it committed: answered 503`);
+      this.logger.warn(`${error.message}: answered 503`);
       this.stock.untake(reservation);
+      // The state the lease sells from is dead in MySQL: should it still be the live one in
+      // Redis (its rebuilder fenced it, then failed to install the next), every order would be
+      // refused until it is replaced.
+      if (error.by === 'generation') this.foods.repairFenced(reservation.taken.generation);
       throw new ServiceUnavailableError(error);
     }
     // Unless the error proves the statement never ran (a refused connection, an SQL error), the

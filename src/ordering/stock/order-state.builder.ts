@@ -26,8 +26,9 @@ export const generationFence = (generation: number): string => `state:${generati
  * stock minus what committed orders hold, and one marker per user who ordered. One node at a time
  * (a claim in Redis) and first-wins, so every node may call it and none overwrites a live sale.
  * Returns true if this call built it, false if it was already built for this version (or another
- * node is building it). `force` rebuilds although the version is in place: a food's stock is
- * missing (a Redis Cluster shard lost its data).
+ * node is building it, or `version` is not MySQL's dataset any more). `force` rebuilds although
+ * the version is in place: a food's stock is missing (a Redis Cluster shard lost its data), or its
+ * generation is fenced (see isBuilt).
  *
  * Orders whose stock was taken from the state being replaced may still be on their way to MySQL:
  * read before they land, they would not be subtracted, and their units would be sold twice. So
@@ -49,13 +50,18 @@ export async function buildOrderState(
   if (!(await scripts.claimRebuild(version, token, REBUILD_CLAIM_MS, force))) return false;
   try {
     const foods: { id: number; stock: number }[] = await db.query('SELECT id, stock FROM food');
+    // A node still on a replaced dataset must not build it from the new tables: it would fence
+    // the new state's generation and install its own under the old version.
+    const stale = (await datasetVersion(db)) !== version;
     if (
-      force &&
-      (await isBuilt(
-        redis,
-        version,
-        foods.map((f) => Number(f.id)),
-      ))
+      stale ||
+      (force &&
+        (await isBuilt(
+          db,
+          redis,
+          version,
+          foods.map((f) => Number(f.id)),
+        )))
     ) {
       await scripts.unclaimRebuild(token);
       return false;
@@ -88,14 +94,32 @@ export async function buildOrderState(
   }
 }
 
-/** Whether the state of `version` is in Redis with every food's stock of its generation. */
-async function isBuilt(redis: RedisClient, version: string, foodIds: number[]): Promise<boolean> {
+async function datasetVersion(db: DataSource): Promise<string | undefined> {
+  const rows: { version: string }[] = await db.query('SELECT version FROM dataset WHERE id = 1');
+  return rows[0]?.version;
+}
+
+/**
+ * Whether the state of `version` is in Redis with every food's stock of its generation, and that
+ * generation is not fenced in MySQL (a rebuilder that fenced it and failed before installing the
+ * next would leave every order of it refused).
+ */
+async function isBuilt(
+  db: DataSource,
+  redis: RedisClient,
+  version: string,
+  foodIds: number[],
+): Promise<boolean> {
   const [built, generation] = await redis.mget(
     OrderingKeys.orderDataset,
     OrderingKeys.orderGeneration,
   );
   if (built !== version || generation === null) return false;
-  return isWhole(await readFoodStocks(redis, foodIds), Number(generation));
+  if (!isWhole(await readFoodStocks(redis, foodIds), Number(generation))) return false;
+  const fenced: unknown[] = await db.query('SELECT 1 FROM order_void WHERE id = ?', [
+    generationFence(Number(generation)),
+  ]);
+  return fenced.length === 0;
 }
 
 @Injectable()
