@@ -222,14 +222,8 @@ describe('OrderService.place: a commit left in doubt', () => {
     expect(unsold()).toBe(TAKEN);
     const [id] = mysql.rows.keys();
     expect(redis.sets.get(OrderingKeys.leaseInDoubt(LEASE))).toEqual(new Set([id]));
-    expect(orders.inDoubtNow()).toEqual([
-      {
-        userId: USER,
-        orderId: id,
-        items: ITEMS,
-        taken: { leaseId: LEASE, generation: 4, items: ITEMS },
-      },
-    ]);
+    const taken = { leaseId: LEASE, generation: 4, items: ITEMS };
+    expect(orders.inDoubtNow()).toEqual([{ userId: USER, orderId: id, items: ITEMS, taken }]);
     expect(metrics.snapshot()['orders.inDoubt']).toBe(1);
     expect(marker()).toBeUndefined();
     await orders.onApplicationShutdown();
