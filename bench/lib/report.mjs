@@ -538,11 +538,18 @@ function header(meta) {
     meta.neighbourLoad === undefined
       ? ''
       : `, machine ${pct(meta.neighbourLoad)} busy before start`;
-  const logs = meta.logRequests
-    ? `, request logs ${meta.logRequests.on ? 'on' : 'off'} (${meta.logRequests.option})`
-    : '';
+  const logs = meta.logRequests ? `, ${requestLogs(meta.logRequests)}` : '';
   const cluster = meta.redisCluster ? `, app on the Redis Cluster ${meta.redisCluster}` : '';
   return `${meta.quick ? 'Quick bench' : 'Bench'} of ${when} UTC, commit ${meta.commit}: ${meta.workers} workers on ${meta.cores} cores, Node ${meta.node}, wrk (one connection per thread)${logs}${cluster}${load}`;
+}
+
+/**
+ * What the app was told about request lines. Unset, it logs only answers of 400 and above
+ * (LOG_REQUESTS=errors), which still tags every answer with `x-request-id`: "on" would overstate it.
+ */
+function requestLogs({ option, on }) {
+  if (option === 'app default') return `request logs as the app's default (LOG_REQUESTS unset)`;
+  return `request logs ${on ? 'on' : 'off'} (--log-requests ${option})`;
 }
 
 function verdict(targets) {
@@ -595,7 +602,7 @@ export function writeReport(dir, stamp, { meta, raw, failure }) {
   const paths = [join(dir, `${stamp}.json`), join(dir, `${stamp}.svg`), join(dir, 'latest.md')];
   writeFileSync(paths[0], JSON.stringify({ meta, targets: tables.targets, raw, failure }, null, 2));
   const title = `${meta.quick ? 'Quick bench' : 'Bench'} ${meta.started.slice(0, 16).replace('T', ' ')} UTC, ${meta.workers} workers on ${meta.cores} cores, commit ${meta.commit}`;
-  const logs = meta.logRequests ? `; request logs ${meta.logRequests.on ? 'on' : 'off'}` : '';
+  const logs = meta.logRequests ? `; ${requestLogs(meta.logRequests)}` : '';
   const subtitle = `groups: ${meta.groups.join(', ')}${logs}; ${verdict(tables.targets).split(';')[0]}`;
   writeFileSync(paths[1], renderSvg(tables.bars, title, subtitle));
   writeFileSync(paths[2], markdown);
