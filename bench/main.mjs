@@ -343,7 +343,7 @@ export async function runBench(argv, { root, env: baseEnv }) {
       wantLock ? startLockVote(ctx) : undefined,
     ]);
     await waitForDataset(ctx, ctx.dataset.version);
-    meta.logRequests = { option: opts.logRequests ?? 'app default', on: ctx.app.logsRequests };
+    meta.logRequests = { option: opts.logRequests ?? null, on: ctx.app.logsRequests };
     ctx.voting = await probeVoting(ctx);
     if (!ctx.voting.available)
       progress.log(

@@ -544,11 +544,12 @@ function header(meta) {
 }
 
 /**
- * What the app was told about request lines. Unset, it logs only answers of 400 and above
- * (LOG_REQUESTS=errors), which still tags every answer with `x-request-id`: "on" would overstate it.
+ * What the app was told about request lines (`option`: --log-requests, null when not given). Unset,
+ * it logs only answers of 400 and above (LOG_REQUESTS=errors), which still tags every answer with
+ * `x-request-id`: "on" would overstate it.
  */
 function requestLogs({ option, on }) {
-  if (option === 'app default') return `request logs as the app's default (LOG_REQUESTS unset)`;
+  if (option === null) return `request logs as the app's default (LOG_REQUESTS unset)`;
   return `request logs ${on ? 'on' : 'off'} (--log-requests ${option})`;
 }
 
